@@ -1,0 +1,159 @@
+"""Commands on contacts: add, show, list, search, rm."""
+
+from __future__ import annotations
+
+import click
+
+from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.entries import apply_fields, email_entry, parse_assignments, phone_entry, split_name, url_entry
+from rolo.core.cli.output import contact_detail, contact_table, print_json
+from rolo.core.errors import UserError
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+
+
+@click.command()
+@click.option("--name", help='Full name, e.g. "Ada Lovelace" (split into given and family unless given).')
+@click.option("--given", help="Given (first) name.")
+@click.option("--family", help="Family (last) name.")
+@click.option("--nickname", help="Nickname.")
+@click.option("--email", "emails", multiple=True, metavar="[LABEL:]ADDRESS", help="Email; repeatable.")
+@click.option("--phone", "phones", multiple=True, metavar="[LABEL:]NUMBER", help="Phone, any format; repeatable.")
+@click.option("--url", "urls", multiple=True, metavar="[LABEL:]URL", help="Website or profile; repeatable.")
+@click.option("--label", "labels", multiple=True, help="Label; repeatable.")
+@click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", help="Custom field value; repeatable.")
+@click.option("--org", help="Organization.")
+@click.option("--title", help="Job title.")
+@click.option("--birthday", metavar="YYYY-MM-DD|--MM-DD", help="Birthday, with or without the year.")
+@click.option("--note", help="Notes text.")
+@click.option("--star", is_flag=True, help="Mark as starred (favourite).")
+@click.option("--uid", help="Use this uid instead of a new random one.")
+@json_option
+@pass_env
+def add(env: Env, name, given, family, nickname, emails, phones, urls, labels, fields, org, title, birthday,
+        note, star, uid, as_json) -> None:
+    """Add a contact and print its uid.
+
+    Emails, phones and URLs take an optional label before a colon: `work:ada@example.com`.
+
+    \b
+    Example:
+      rolo add --name "Ada Lovelace" --email work:ada@example.com \\
+               --phone mobile:+44 20 7946 0123 --label math --field met_at="Royal Society"
+    """
+    from rolo.core.book import new_uid
+    from rolo.core.record import ContactRecord
+
+    if not (name or given or family or org or emails):
+        raise click.UsageError("give at least --name, --given/--family, --org or --email")
+    if name and not (given or family):
+        given, family = split_name(name)
+    record = ContactRecord(
+        uid=uid or new_uid(), formatted_name=" ".join(name.split()) if name else "", given_name=given,
+        family_name=family, nickname=nickname, organization=org, title=title, birthday=birthday, notes=note,
+        starred=star, emails=[email_entry(e) for e in emails], phones=[phone_entry(p) for p in phones],
+        urls=[url_entry(u) for u in urls], labels=list(labels),
+    )
+    if record.emails:
+        record.emails[0].primary = True
+    if record.phones:
+        record.phones[0].primary = True
+    apply_fields(record, parse_assignments(fields))
+    saved = env.book.add(record)
+    if as_json:
+        print_json(saved.to_json())
+    else:
+        click.echo(saved.uid)
+
+
+@click.command()
+@click.argument("ref")
+@json_option
+@click.option("--vcard", "as_vcard", is_flag=True, help="Print the contact as a vCard.")
+@click.option("--vcard-version", type=click.Choice(["3.0", "4.0"]), default="3.0", show_default=True,
+              help="vCard version for --vcard.")
+@pass_env
+def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str) -> None:
+    """Show one contact: everything rolo knows about it.
+
+    \b
+    Example:
+      rolo show ada@example.com
+      rolo show 3f2a9c --json
+    """
+    if as_json and as_vcard:
+        raise click.UsageError("choose one of --json and --vcard")
+    record = env.book.get(ref)
+    if as_json:
+        print_json(record.to_json())
+    elif as_vcard:
+        from rolo.core.vcard import export_card
+
+        click.echo(export_card(record, vcard_version), nl=False)
+    else:
+        contact_detail(record)
+
+
+@click.command("list")
+@click.option("--label", help="Only contacts with this label.")
+@click.option("--sort", type=click.Choice(["name", "updated"]), default="name", show_default=True,
+              help="By family/given name, or most recently updated first.")
+@json_option
+@pass_env
+def list_(env: Env, label: str | None, sort: str, as_json: bool) -> None:
+    """List contacts.
+
+    \b
+    Example:
+      rolo list --label friends
+      rolo list --sort updated --json
+    """
+    records = env.book.contacts(label=label, sort=sort)
+    if as_json:
+        print_json([r.to_json() for r in records])
+    else:
+        contact_table(records)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most N results.")
+@json_option
+@pass_env
+def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Search contacts; best matches first.
+
+    Words match the start of any word of a contact (names, nickname, organization, title, emails, phone
+    digits, notes, labels, custom fields) and all must match. Restrict a word with `email:`, `phone:`,
+    `org:`, `name:`, `title:`, `nick:`, `note:`, `label:` or a custom field's name. A phone number in any
+    format finds the contact.
+
+    \b
+    Example:
+      rolo search ada
+      rolo search org:northwind label:investors
+      rolo search 010-1234-5678
+    """
+    records = env.book.search(" ".join(query), limit=limit)
+    if as_json:
+        print_json([r.to_json() for r in records])
+    else:
+        contact_table(records)
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_env
+def rm(env: Env, ref: str, yes: bool) -> None:
+    """Delete a contact (kept as a tombstone so syncs delete it remotely too).
+
+    \b
+    Example:
+      rolo rm ada@example.com --yes
+    """
+    record = env.book.get(ref)
+    if not yes and not click.confirm(f"Delete {record.display_name()} ({record.uid})?", default=False):
+        raise UserError("not deleted")
+    env.book.delete(record.uid)
+    click.echo(f"deleted {record.display_name()} ({record.uid})")

@@ -1,0 +1,110 @@
+"""`rolo field`: typed custom fields, defined once and set per contact."""
+
+from __future__ import annotations
+
+import click
+
+from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.output import console, print_json
+from rolo.core.fields import FIELD_TYPES
+
+
+@click.group()
+def field() -> None:
+    """Custom fields: define a typed field once, then set it on contacts.
+
+    Types: text, textarea, number, date (YYYY-MM-DD), datetime (ISO 8601), bool, select (one of its
+    --option values), url. A value of the wrong type is refused and nothing is written.
+
+    \b
+    Example:
+      rolo field define tier --type select --option close --option friend
+      rolo field set ada@example.com tier close
+    """
+
+
+@field.command("define")
+@click.argument("name")
+@click.option("--type", "type_", type=click.Choice(FIELD_TYPES), required=True, help="The value type.")
+@click.option("--option", "options", multiple=True, help="An allowed value (select fields); repeatable.")
+@click.option("--multiple", is_flag=True, help="The field holds several values.")
+@pass_env
+def field_define(env: Env, name: str, type_: str, options: tuple[str, ...], multiple: bool) -> None:
+    """Define a custom field.
+
+    \b
+    Example:
+      rolo field define met_at --type text
+      rolo field define languages --type select --option en --option fr --multiple
+    """
+    from rolo.core.fields import FieldDefinition
+
+    definition = env.book.define_field(FieldDefinition(name, type_, list(options), multiple))
+    click.echo(f"defined {definition.name} ({definition.type}{', multiple' if multiple else ''})")
+
+
+@field.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_env
+def field_list(env: Env, as_json: bool) -> None:
+    """List custom field definitions.
+
+    \b
+    Example:
+      rolo field list --json
+    """
+    definitions = env.book.field_definitions()
+    if as_json:
+        print_json([d.as_dict() for d in definitions])
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("Field", "Type", "Options", "Multiple"):
+        table.add_column(column)
+    for d in definitions:
+        table.add_row(d.name, d.type, ", ".join(d.options), "yes" if d.multiple else "")
+    console().print(table if definitions else "[dim]no custom fields defined[/dim]")
+
+
+@field.command("set")
+@click.argument("ref")
+@click.argument("name")
+@click.argument("values", nargs=-1, required=True)
+@pass_env
+def field_set(env: Env, ref: str, name: str, values: tuple[str, ...]) -> None:
+    """Set a custom field on a contact (several VALUES for a multiple field).
+
+    \b
+    Example:
+      rolo field set ada@example.com tier close
+      rolo field set ada@example.com languages en fr
+    """
+    def change(record):  # type: ignore[no-untyped-def]
+        record.custom_fields[name] = list(values) if len(values) > 1 else values[0]
+        return record
+
+    record = env.book.update(ref, change)
+    shown = {k.casefold(): v for k, v in record.custom_fields.items()}.get(name.casefold())
+    click.echo(f"{record.display_name()}: {name} = {shown}")
+
+
+@field.command("unset")
+@click.argument("ref")
+@click.argument("name")
+@pass_env
+def field_unset(env: Env, ref: str, name: str) -> None:
+    """Remove a custom field's value from a contact.
+
+    \b
+    Example:
+      rolo field unset ada@example.com tier
+    """
+    from rolo.core.fields import field_key
+
+    def change(record):  # type: ignore[no-untyped-def]
+        record.custom_fields = {k: v for k, v in record.custom_fields.items() if field_key(k) != field_key(name)}
+        return record
+
+    record = env.book.update(ref, change)
+    click.echo(f"{record.display_name()}: {name} unset")

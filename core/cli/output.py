@@ -1,0 +1,103 @@
+"""Printing: JSON for scripts (`--json` prints only JSON), rich tables and panels for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rolo.core.record import ContactRecord
+
+
+def print_json(data: Any) -> None:
+    """Write JSON to stdout (UTF-8, indented, stable key order as built)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _labelled(value: str, label: str | None) -> str:
+    return f"{value} ({label})" if label else value
+
+
+def contact_table(records: Iterable[ContactRecord], *, title: str | None = None) -> None:
+    """A table of contacts: name, first email, first phone, organization, labels, uid."""
+    from rich.table import Table
+
+    table = Table(title=title, show_edge=False, header_style="bold")
+    for column in ("Name", "Email", "Phone", "Organization", "Labels", "UID"):
+        table.add_column(column, overflow="fold")
+    count = 0
+    for r in records:
+        count += 1
+        table.add_row(
+            ("★ " if r.starred else "") + r.display_name(),
+            r.emails[0].address if r.emails else "",
+            r.phones[0].number if r.phones else "",
+            r.organization or "",
+            ", ".join(r.labels),
+            r.uid[:8],
+        )
+    out = console()
+    if count:
+        out.print(table)
+    out.print(f"[dim]{count} contact{'s' if count != 1 else ''}[/dim]")
+
+
+def contact_detail(r: ContactRecord) -> None:
+    """Everything about one contact, for people."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+
+    def row(key: str, value: str | None) -> None:
+        if value:
+            grid.add_row(key, value)
+
+    names = " ".join(p for p in (r.prefix, r.given_name, r.additional_names, r.family_name, r.suffix) if p)
+    row("Name", names if names and names != r.display_name() else None)
+    row("Nickname", r.nickname)
+    row("Organization", "; ".join(p for p in (r.organization, r.department) if p))
+    row("Title", r.title)
+    row("Birthday", r.birthday)
+    for e in r.emails:
+        row("Email", _labelled(e.address, e.label) + (" *" if e.primary else ""))
+    for p in r.phones:
+        shown = p.number if not p.e164 or p.e164 == p.number else f"{p.number}  [dim]{p.e164}[/dim]"
+        row("Phone", _labelled(shown, p.label) + (" *" if p.primary else ""))
+    for a in r.addresses:
+        parts = [a.po_box, a.extended, a.street, a.locality, a.region, a.postal_code, a.country]
+        row("Address", _labelled(", ".join(p for p in parts if p), a.label))
+    for u in r.urls:
+        row("URL", _labelled(u.url, u.label))
+    row("Labels", ", ".join(r.labels))
+    for name, value in r.custom_fields.items():
+        row(name, ", ".join(map(str, value)) if isinstance(value, list) else str(value).lower()
+            if isinstance(value, bool) else str(value))
+    row("Notes", r.notes)
+    row("UID", r.uid)
+    row("Updated", f"{r.updated_at} (revision {r.revision})")
+    out = console()
+    out.print(f"[bold]{'★ ' if r.starred else ''}{r.display_name()}[/bold]")
+    out.print(grid)
+
+
+def warn(message: str) -> None:
+    """One line on stderr, for things that did not stop the command."""
+    click.echo(message, err=True)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

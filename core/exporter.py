@@ -1,0 +1,78 @@
+"""Exporting the book: one vCard file, a vdir (one UID.vcf per contact), JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from rolo.core.errors import UserError
+from rolo.core.record import ContactRecord
+
+FORMATS = ("vcf", "vdir", "json", "csv")
+CSV_COLUMNS = ("uid", "formatted_name", "given_name", "family_name", "nickname", "organization", "title",
+               "birthday", "emails", "phones", "urls", "labels", "notes")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write a file so a reader never sees half of it (temp file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def vdir_name(uid: str) -> str:
+    """A safe file name for a contact in a vdir (the uid, with unsafe characters replaced)."""
+    return re.sub(r"[^A-Za-z0-9._@+-]", "_", uid)[:200] + ".vcf"
+
+
+def render(records: Iterable[ContactRecord], fmt: str, version: str = "3.0") -> str:
+    """The whole export as text, for the single-file formats."""
+    if fmt == "vcf":
+        from rolo.core.vcard import export_card
+
+        return "".join(export_card(r, version) for r in records)
+    if fmt == "json":
+        return json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for r in records:
+            data = r.to_json()
+            data["emails"] = "; ".join(e.address for e in r.emails)
+            data["phones"] = "; ".join(p.number for p in r.phones)
+            data["urls"] = "; ".join(u.url for u in r.urls)
+            data["labels"] = "; ".join(r.labels)
+            writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
+        return out.getvalue()
+    raise UserError(f"unknown export format {fmt!r}")
+
+
+def export_vdir(records: Iterable[ContactRecord], folder: Path, version: str = "3.0") -> int:
+    """Write one UID.vcf per contact into a folder; returns how many were written."""
+    from rolo.core.vcard import export_card
+
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} exists and is not a folder")
+    count = 0
+    for record in records:
+        _atomic_write(folder / vdir_name(record.uid), export_card(record, version))
+        count += 1
+    return count
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write an export file atomically."""
+    _atomic_write(path, text)

@@ -1,0 +1,96 @@
+"""Importing vCard files into the book: an upsert by uid, committed in batches, one bad card never
+stopping the rest. An interrupted import is simply run again: cards already stored come back `unchanged`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rolo.core.book import Book
+from rolo.core.errors import RoloError, UserError
+
+VCARD_SUFFIXES = {".vcf", ".vcard"}
+BATCH_SIZE = 500
+
+
+@dataclass
+class ImportReport:
+    """Counts of what an import did, and one entry per card that failed."""
+
+    files: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files": self.files, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "failed": self.failed, "failures": self.failures}
+
+    def summary(self) -> str:
+        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.failed} failed")
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """vCard files named, or found (recursively, *.vcf / *.vcard) in folders named, in a stable order."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in VCARD_SUFFIXES)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UserError(f"{path}: no such file or folder")
+    return files
+
+
+def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
+                 on_card: Callable[[Any], None] | None = None) -> ImportReport:
+    """Import every card of these files; `on_card(result)` is called after each card (for progress)."""
+    from rolo.core.vcard import iter_file
+
+    report = ImportReport(files=len(files))
+    field_names = [d.name for d in book.field_definitions()]
+
+    def cards() -> Iterator[Any]:
+        for path in files:
+            try:
+                yield from iter_file(path, field_names)
+            except OSError as exc:
+                report.failures.append({"file": str(path), "card": None, "reason": exc.strerror or str(exc)})
+
+    for batch in _batches(cards(), batch_size):
+        with book.transaction() as tx:
+            for result in batch:
+                if result.record is None:
+                    report.failures.append({"file": result.source, "card": result.index, "reason": result.error})
+                else:
+                    try:
+                        # A savepoint per card: a card the book refuses leaves the rest of the batch intact.
+                        with tx.conn.begin_nested():
+                            outcome = tx.save(result.record, source_hash=result.source_hash)
+                        setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                    except RoloError as exc:
+                        report.failures.append({"file": result.source, "card": result.index, "reason": str(exc)})
+                if on_card:
+                    on_card(result)
+    return report

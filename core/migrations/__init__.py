@@ -1,0 +1,1 @@
+"""Alembic migrations of the book's schema. `rolo.core.storage` runs them; there is no alembic.ini."""

@@ -1,0 +1,15 @@
+"""Alembic environment: runs on the connection that rolo.core.storage hands over in `attributes`."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import rolo.core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+target_metadata = SQLModel.metadata
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("rolo migrations run through rolo.core.storage, which supplies the connection")
+
+context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,118 @@
+"""Reading contacts with plain sqlite3: the fast path behind every read command.
+
+Functions take a DB-API connection (`sqlite3`, `?` parameters), either the read connection from
+`rolo.core.storage` or the driver connection inside a write transaction, so reads during a write see it.
+Children are fetched per table for a whole batch of contacts, never one query per contact.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from rolo.core.fields import FieldDefinition
+from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+
+_BATCH = 500
+_CONTACT_COLUMNS = (
+    "c.id, c.uid, c.kind, c.formatted_name, c.prefix, c.given_name, c.additional_names, c.family_name, "
+    "c.suffix, c.nickname, o.name AS organization, c.department, c.title, c.birthday, c.notes, c.starred, "
+    "c.photo, c.photo_type, c.created_at, c.updated_at, c.revision"
+)
+
+
+def field_definitions(conn: sqlite3.Connection) -> dict[int, FieldDefinition]:
+    """Every custom field definition, by row id."""
+    rows = conn.execute("SELECT id, name, type, options, multiple FROM fielddef ORDER BY name_key").fetchall()
+    return {r[0]: FieldDefinition(r[1], r[2], json.loads(r[3] or "[]"), bool(r[4])) for r in rows}
+
+
+def load_contacts(conn: sqlite3.Connection, ids: Iterable[int]) -> list[ContactRecord]:
+    """The contacts with these row ids, in the order given (missing ids are skipped)."""
+    ids = list(ids)
+    defs = field_definitions(conn)
+    found: dict[int, ContactRecord] = {}
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start : start + _BATCH]
+        marks = ",".join("?" * len(chunk))
+        for record in _load(conn, f"c.id IN ({marks})", chunk, defs):
+            found[record.id] = record  # type: ignore[index]
+    return [found[i] for i in ids if i in found]
+
+
+def iter_contacts(conn: sqlite3.Connection, where: str = "c.deleted_at IS NULL", params: Iterable[Any] = (),
+                  order: str = "c.sort_key, c.id") -> Iterator[ContactRecord]:
+    """Stream contacts matching a WHERE clause over `contact c`, in batches."""
+    ids = [r[0] for r in conn.execute(f"SELECT c.id FROM contact c WHERE {where} ORDER BY {order}", list(params))]
+    for start in range(0, len(ids), _BATCH):
+        yield from load_contacts(conn, ids[start : start + _BATCH])
+
+
+def _load(conn: sqlite3.Connection, where: str, params: list[Any],
+          defs: dict[int, FieldDefinition]) -> list[ContactRecord]:
+    rows = conn.execute(
+        f"SELECT {_CONTACT_COLUMNS} FROM contact c LEFT JOIN organization o ON o.id = c.organization_id "
+        f"WHERE {where}",
+        params,
+    ).fetchall()
+    if not rows:
+        return []
+    records = {
+        r[0]: ContactRecord(
+            id=r[0], uid=r[1], kind=r[2], formatted_name=r[3], prefix=r[4], given_name=r[5],
+            additional_names=r[6], family_name=r[7], suffix=r[8], nickname=r[9], organization=r[10],
+            department=r[11], title=r[12], birthday=r[13], notes=r[14], starred=bool(r[15]), photo=r[16],
+            photo_type=r[17], created_at=r[18], updated_at=r[19], revision=r[20],
+        )
+        for r in rows
+    }
+    ids = list(records)
+    marks = ",".join("?" * len(ids))
+
+    def children(sql: str) -> list[tuple[Any, ...]]:
+        return conn.execute(sql.format(marks=marks), ids).fetchall()
+
+    for cid, address, label, pref in children(
+        "SELECT contact_id, address, label, pref FROM email WHERE contact_id IN ({marks}) ORDER BY position"
+    ):
+        records[cid].emails.append(EmailEntry(address, label, bool(pref)))
+    for cid, number, e164, label, pref in children(
+        "SELECT contact_id, number, e164, label, pref FROM phone WHERE contact_id IN ({marks}) ORDER BY position"
+    ):
+        records[cid].phones.append(PhoneEntry(number, e164, label, bool(pref)))
+    for row in children(
+        "SELECT contact_id, label, po_box, extended, street, locality, region, postal_code, country, pref "
+        "FROM address WHERE contact_id IN ({marks}) ORDER BY position"
+    ):
+        records[row[0]].addresses.append(AddressEntry(*row[1:9], primary=bool(row[9])))
+    for cid, url, label in children(
+        "SELECT contact_id, url, label FROM url WHERE contact_id IN ({marks}) ORDER BY position"
+    ):
+        records[cid].urls.append(UrlEntry(url, label))
+    for cid, name in children(
+        "SELECT cl.contact_id, l.name FROM contactlabel cl JOIN label l ON l.id = cl.label_id "
+        "WHERE cl.contact_id IN ({marks}) ORDER BY l.name_key"
+    ):
+        records[cid].labels.append(name)
+    values: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for cid, fid, value in children(
+        "SELECT contact_id, field_id, value FROM fieldvalue WHERE contact_id IN ({marks}) ORDER BY position"
+    ):
+        values[(cid, fid)].append(value)
+    for (cid, fid), stored in values.items():
+        definition = defs[fid]
+        records[cid].custom_fields[definition.name] = definition.to_json(stored)
+    for cid, raw in children(
+        "SELECT contact_id, raw FROM extraproperty WHERE contact_id IN ({marks}) ORDER BY position"
+    ):
+        records[cid].extras.append(raw)
+    return list(records.values())
+
+
+def live_contact_id(conn: sqlite3.Connection, uid: str) -> int | None:
+    """The row id of a contact that is not deleted, by exact uid."""
+    row = conn.execute("SELECT id FROM contact WHERE uid = ? AND deleted_at IS NULL", (uid,)).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,172 @@
+"""Opening the book file: where it is, its SQLite settings, and its schema version.
+
+Everything SQLite-specific about connections lives here (pragmas, WAL, BEGIN IMMEDIATE, backups), so a
+server engine can be added later without touching callers. Two kinds of connection are handed out:
+
+- `write_engine()`: SQLAlchemy Core, used by `rolo.core.book` for every write, one transaction per change;
+- `read_connection()`: plain `sqlite3`, the fast path for read commands, which must not pay the ~0.3 s
+  import of SQLAlchemy.
+
+Opening checks the schema cheaply (one query on `alembic_version`); alembic is imported only to create a
+book or upgrade an old one, after writing a backup copy beside it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rolo.core.errors import BookError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# The newest migration this program knows; a test checks it against the migrations folder.
+SCHEMA_HEAD = "0001"
+KNOWN_REVISIONS = ("0001",)
+BUSY_TIMEOUT_MS = 10_000
+
+
+def book_path(location: str) -> Path:
+    """The SQLite file behind a path or a `sqlite:///` URL; other engines are refused for now."""
+    if "://" not in location:
+        return Path(location).expanduser()
+    scheme, _, rest = location.partition("://")
+    if scheme not in ("sqlite", "sqlite+pysqlite"):
+        raise BookError(f"unsupported book URL {location!r}: only sqlite:///PATH books are supported")
+    if not rest.startswith("/") or rest in ("/", "/:memory:"):
+        raise BookError(f"book URL {location!r} must name a file, as sqlite:///relative or sqlite:////absolute")
+    return Path(rest[1:]).expanduser()
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+
+
+def _current_revision(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise BookError(f"cannot read the book: {exc}") from None
+    return row[0] if row else None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        _configure(conn)
+    except sqlite3.DatabaseError as exc:
+        raise BookError(f"cannot open book {path}: {exc}") from None
+    return conn
+
+
+def ensure_schema(path: Path) -> None:
+    """Create the book if missing, upgrade it (after a backup) if old, refuse it if newer than rolo."""
+    if path.exists() and path.stat().st_size > 0:
+        conn = _connect(path)
+        try:
+            revision = _current_revision(conn)
+        finally:
+            conn.close()
+        if revision == SCHEMA_HEAD:
+            return
+        if revision is not None and revision not in KNOWN_REVISIONS:
+            raise BookError(
+                f"book {path} has schema {revision}, newer than this rolo understands",
+                hint="upgrade rolo to open it",
+            )
+        if revision is None and _has_tables(path):
+            raise BookError(f"{path} is not a rolo book (it has tables but no rolo schema version)")
+        if revision is not None:
+            _backup(path, revision)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    _upgrade(path)
+
+
+def _has_tables(path: Path) -> bool:
+    conn = _connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+    except sqlite3.DatabaseError as exc:
+        raise BookError(f"{path} is not a rolo book: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _backup(path: Path, revision: str) -> Path:
+    """Copy the book (consistently, through SQLite's backup API) before changing its schema."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.backup-{revision}-{stamp}")
+    src, dst = _connect(path), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def _upgrade(path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    engine = _make_engine(path)
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()
+
+
+def _make_engine(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions start.
+        dbapi_conn.isolation_level = None
+        _configure(dbapi_conn)
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        # Take the write lock up front: a deferred transaction that later upgrades to a writer can fail
+        # with SQLITE_BUSY at once, whatever the busy timeout, when another process writes meanwhile.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def write_engine(location: str) -> Engine:
+    """An engine on the book, schema ensured, whose transactions take the write lock at BEGIN."""
+    path = book_path(location)
+    ensure_schema(path)
+    return _make_engine(path)
+
+
+def read_connection(location: str) -> sqlite3.Connection:
+    """A plain sqlite3 connection for reading (autocommit; wrap multi-query reads in BEGIN/COMMIT)."""
+    path = book_path(location)
+    if path.exists():
+        conn = _connect(path)
+        if _current_revision(conn) == SCHEMA_HEAD:  # the common case: one cheap query, no alembic
+            conn.row_factory = sqlite3.Row
+            return conn
+        conn.close()
+    ensure_schema(path)
+    conn = _connect(path)
+    conn.row_factory = sqlite3.Row
+    return conn

@@ -1,0 +1,88 @@
+"""Shared fixtures: a real book file in tmp_path, a CLI runner bound to it, an isolated ROLO_HOME."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from rolo.core.book import Book
+from rolo.core.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_VCARDS = REPO.parent / "shared" / "vcards"
+SAMPLE_BOOK = REPO / "sample_book"
+
+
+@pytest.fixture(autouse=True)
+def rolo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own ROLO_HOME, so nothing touches the user's real book or config."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("ROLO_HOME", str(home))
+    for var in ("ROLO_BOOK", "ROLO_CONFIG", "ROLO_LOAD_PLUGINS", "EDITOR", "VISUAL"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def book_path(tmp_path: Path) -> Path:
+    return tmp_path / "book.db"
+
+
+@pytest.fixture
+def book(book_path: Path) -> Book:
+    """A new, empty book at tmp_path/book.db (region US)."""
+    with Book(str(book_path), region="US") as opened:
+        yield opened
+
+
+@pytest.fixture
+def sample_book(tmp_path: Path) -> Path:
+    """A copy of the sample book's vCards and config under tmp_path."""
+    target = tmp_path / "sample_book"
+    shutil.copytree(SAMPLE_BOOK, target)
+    return target
+
+
+class Rolo:
+    """Runs the CLI in-process against one book, as a user would type the commands."""
+
+    def __init__(self, book_path: Path) -> None:
+        self.book_path = book_path
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, ok: bool = True, env: dict | None = None) -> Result:
+        result = self.runner.invoke(cli, ["--book", str(self.book_path), *args], input=input, env=env,
+                                    catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, f"rolo {' '.join(args)} -> {result.exit_code}\n{result.output}"
+        return result
+
+    def json(self, *args: str) -> object:
+        return json.loads(self(*args, "--json").stdout)
+
+    def fails(self, *args: str, code: int = 1, input: str | None = None) -> str:
+        """Run a command that must fail; return its one-line error (stderr)."""
+        result = self(*args, input=input, ok=False)
+        assert result.exit_code == code, f"expected exit {code}, got {result.exit_code}: {result.output}"
+        if code == 1:
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            assert lines and lines[-1].startswith("Error: "), result.stderr
+            assert "Traceback" not in result.output
+            return lines[-1]
+        return result.stderr
+
+
+@pytest.fixture
+def rolo(book_path: Path) -> Rolo:
+    """The `rolo` command bound to a fresh book."""
+    return Rolo(book_path)
+
+
+def vcard_corpus() -> list[Path]:
+    """Every real-world vCard file in ../shared/vcards (empty when the folder is absent)."""
+    return sorted(SHARED_VCARDS.glob("*.vcf")) if SHARED_VCARDS.is_dir() else []
