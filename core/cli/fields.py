@@ -80,6 +80,11 @@ def field_set(env: Env, ref: str, name: str, values: tuple[str, ...]) -> None:
       rolo field set ada@example.com tier close
       rolo field set ada@example.com languages en fr
     """
+    from rolo.core.errors import UserError
+
+    if any(not v.strip() for v in values):
+        raise UserError(f"field {name}: empty value (use 'rolo field unset' to clear it)")
+
     def change(record):  # type: ignore[no-untyped-def]
         record.custom_fields[name] = list(values) if len(values) > 1 else values[0]
         return record
