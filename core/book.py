@@ -211,6 +211,44 @@ class Book:
         with self.transaction() as tx:
             return tx.rename_label(old, new)
 
+    def duplicates(self) -> list[Any]:
+        """Groups of likely duplicates (see rolo.core.dupes)."""
+        from rolo.core.dupes import find_duplicates
+
+        with self.snapshot() as db:
+            return find_duplicates(db)
+
+    def merge(self, keep_ref: str, other_refs: list[str], *, dry_run: bool = False
+              ) -> tuple[ContactRecord, list[str], list[ContactRecord]]:
+        """Merge contacts into KEEP (one transaction): union of their data, the others tombstoned.
+        Returns the merged contact, the notes-log lines for values that lost, and the merged-away contacts.
+        With dry_run nothing is written."""
+        from rolo.core.merge import merge_records
+
+        with self.transaction() as tx:
+            keep = tx.load(resolve_ref(tx.dbapi, keep_ref, self.region))
+            others = []
+            for ref in other_refs:
+                other = tx.load(resolve_ref(tx.dbapi, ref, self.region))
+                if other.id == keep.id or any(o.id == other.id for o in others):
+                    raise UserError(f"{ref!r} names a contact already in this merge ({other.uid})")
+                others.append(other)
+            merged, log = merge_records(keep, others)
+            merged = tx.prepare(merged)
+            if dry_run:  # nothing was written: the transaction commits empty
+                return merged, log, others
+            for other in others:
+                tx.tombstone(other)
+            now = utc_now()
+            entries = [f"merged {o.display_name()} ({o.uid}) into this contact" for o in others] + log
+            saved = tx.save(merged).record
+            tx.dbapi.executemany(
+                "INSERT INTO note (contact_id, created_at, body) VALUES (?, ?, ?)",
+                [(saved.id, now, entry) for entry in entries],
+            )
+            search.reindex(tx.dbapi, [saved])
+            return saved, log, others
+
     def add_note(self, ref: str, body: str) -> dict[str, Any]:
         """Append a dated entry to a contact's notes log."""
         if not body.strip():

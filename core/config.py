@@ -61,8 +61,11 @@ class Config:
 
     @property
     def book(self) -> str | None:
+        """The config's `book`; a relative path is taken from the config file's folder."""
         value = self.data.get("book")
-        return str(Path(value).expanduser()) if value and "://" not in value else value
+        if not value or "://" in value:
+            return value
+        return str((self.path.parent / Path(value).expanduser()).resolve())
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.data.get(name, {})

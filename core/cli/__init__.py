@@ -29,6 +29,8 @@ COMMANDS = {
     "birthdays": "lookup:birthdays",
     "import": "transfer:import_",
     "export": "transfer:export",
+    "dupes": "dupes:dupes",
+    "merge": "dupes:merge",
 }
 
 

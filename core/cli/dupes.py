@@ -1,0 +1,62 @@
+"""`rolo dupes` and `rolo merge`: find likely duplicates and fold them into one contact."""
+
+from __future__ import annotations
+
+import click
+
+from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.output import console, contact_detail, print_json
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_env
+def dupes(env: Env, as_json: bool) -> None:
+    """Groups of likely duplicates, most certain first.
+
+    Contacts group together when they share an email address or a phone number (in any format), or when
+    their names are very similar and they share an organization or an email domain.
+
+    \b
+    Example:
+      rolo dupes
+      rolo merge KEEP_UID OTHER_UID --dry-run
+    """
+    groups = env.book.duplicates()
+    if as_json:
+        print_json([g.to_json() for g in groups])
+        return
+    out = console()
+    for number, group in enumerate(groups, 1):
+        out.print(f"[bold]{number}.[/bold] score {group.score:.2f}: {'; '.join(group.reasons)}")
+        for contact in group.contacts:
+            out.print(f"   {contact['uid']}  {contact['formatted_name']}")
+    out.print(f"[dim]{len(groups)} group{'s' if len(groups) != 1 else ''} of likely duplicates[/dim]")
+
+
+@click.command()
+@click.argument("keep")
+@click.argument("others", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Show the merged contact without changing anything.")
+@click.option("--json", "as_json", is_flag=True, help="Print the merged contact as JSON.")
+@pass_env
+def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Merge OTHERS into KEEP: one contact with the union of their emails, phones, addresses, URLs, labels
+    and custom fields; where single values differ KEEP wins and the other value goes to the notes log. The
+    others are deleted (tombstoned, so a sync deletes them remotely).
+
+    \b
+    Example:
+      rolo merge jon.smith@example.com dd468ec4 --dry-run
+      rolo merge jon.smith@example.com dd468ec4
+    """
+    merged, log, absorbed = env.book.merge(keep, list(others), dry_run=dry_run)
+    if as_json:
+        print_json({"dry_run": dry_run, "contact": merged.to_json(), "log": log,
+                    "merged": [o.uid for o in absorbed]})
+        return
+    contact_detail(merged)
+    for line in log:
+        click.echo(f"  notes log: {line}")
+    verb = "would merge" if dry_run else "merged"
+    click.echo(f"{verb} {len(absorbed)} contact{'s' if len(absorbed) != 1 else ''} into {merged.uid}")
