@@ -23,9 +23,10 @@ def resolve_ref(conn: sqlite3.Connection, ref: str, region: str) -> int:
     if not ref:
         raise UserError("empty contact reference")
     live = "deleted_at IS NULL"
-    row = conn.execute(f"SELECT id FROM contact WHERE uid = ? AND {live}", (ref,)).fetchone()
-    if row:
-        return row[0]
+    for uid in (ref, f"urn:uuid:{ref}"):  # vCard 4.0 uids often carry a urn:uuid: prefix
+        row = conn.execute(f"SELECT id FROM contact WHERE uid = ? AND {live}", (uid,)).fetchone()
+        if row:
+            return row[0]
     ids: list[int] = []
     kind = "uid prefix"
     if "@" in ref:
@@ -42,12 +43,12 @@ def resolve_ref(conn: sqlite3.Connection, ref: str, region: str) -> int:
         )]
     if not ids and len(ref) >= MIN_PREFIX:
         escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        prefix_ids = [r[0] for r in conn.execute(
-            f"SELECT id FROM contact WHERE uid LIKE ? ESCAPE '\\' AND {live} LIMIT 21", (escaped + "%",)
-        )]
+        rows = conn.execute(
+            f"SELECT id, uid FROM contact WHERE (uid LIKE ? ESCAPE '\\' OR uid LIKE ? ESCAPE '\\') AND {live} "
+            "LIMIT 21", (escaped + "%", "urn:uuid:" + escaped + "%")
+        ).fetchall()
         # LIKE is case-insensitive for ASCII; uids are compared exactly.
-        ids = [i for i in prefix_ids
-               if conn.execute("SELECT uid FROM contact WHERE id = ?", (i,)).fetchone()[0].startswith(ref)]
+        ids = [i for i, uid in rows if uid.removeprefix("urn:uuid:").startswith(ref)]
         kind = "uid prefix" if ids else kind
     if not ids:
         hint = None if len(ref) >= MIN_PREFIX or "@" in ref else f"a uid prefix needs {MIN_PREFIX}+ characters"

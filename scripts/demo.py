@@ -47,6 +47,9 @@ def main() -> None:
     run("search", "org:northwind")
     run("search", "tier:close")
     run("search", "415-555-0142")
+    print("\n# Jon Smith was exported by two programs; rolo spots such pairs:")
+    run("dupes")
+    run("merge", "dd468ec4d3954f77", "537cda91")
     run("show", "jon.smith@example.com")
     run("label", "list")
     run("add", "--name", "Ada Lovelace", "--email", "work:ada@example.com", "--phone", "mobile:+44 20 7946 0123",

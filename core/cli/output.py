@@ -35,8 +35,9 @@ def contact_table(records: Iterable[ContactRecord], *, title: str | None = None)
     from rich.table import Table
 
     table = Table(title=title, show_edge=False, header_style="bold")
-    for column in ("Name", "Email", "Phone", "Organization", "Labels", "UID"):
-        table.add_column(column, overflow="fold")
+    for column in ("Name", "Email", "Phone", "Organization", "Labels"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("Email", "Phone"))
+    table.add_column("UID", no_wrap=True)
     count = 0
     for r in records:
         count += 1
@@ -46,12 +47,17 @@ def contact_table(records: Iterable[ContactRecord], *, title: str | None = None)
             r.phones[0].number if r.phones else "",
             r.organization or "",
             ", ".join(r.labels),
-            r.uid[:8],
+            short_uid(r.uid),
         )
     out = console()
     if count:
         out.print(table)
     out.print(f"[dim]{count} contact{'s' if count != 1 else ''}[/dim]")
+
+
+def short_uid(uid: str) -> str:
+    """The first 8 characters of a uid (a valid REF prefix once 'urn:uuid:' is dropped)."""
+    return uid.removeprefix("urn:uuid:")[:8]
 
 
 def contact_detail(r: ContactRecord) -> None:
