@@ -115,6 +115,8 @@ def parse_query(query: str, region: str, field_names: Iterable[str] = ()) -> Par
         terms = shlex.split(query)
     except ValueError:
         terms = query.split()
+    if len(terms) > 1 and looks_like_phone(query):  # "030 23125456": one number typed with spaces
+        terms = [re.sub(r"\s+", "", query)]
     known_fields = {field_key(n) for n in field_names}
     parsed = ParsedQuery()
     for term in terms:

@@ -35,9 +35,12 @@ def contact_table(records: Iterable[ContactRecord], *, title: str | None = None)
     from rich.table import Table
 
     table = Table(title=title, show_edge=False, header_style="bold")
-    for column in ("Name", "Email", "Phone", "Organization", "Labels"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("Email", "Phone"))
-    table.add_column("UID", no_wrap=True)
+    table.add_column("Name", min_width=14)
+    table.add_column("Email", overflow="fold", min_width=16)
+    table.add_column("Phone", no_wrap=True)
+    table.add_column("Organization", overflow="fold")
+    table.add_column("Labels", overflow="fold")
+    table.add_column("UID", no_wrap=True, min_width=10)
     count = 0
     for r in records:
         count += 1
