@@ -1,0 +1,602 @@
+"""vCard files in (2.1, 3.0, 4.0) and out (3.0, 4.0): bytes -> text -> cards -> ContactRecords, and back.
+
+Reading: `decode_bytes` picks the encoding, `split_cards` cuts the text into cards with its own line scanner,
+`parse_card` turns one card into a ContactRecord: `vcard_repair.logical_lines` unfolds and repairs the lines,
+vobject's content-line parser (`vobject.base.parseLine`) splits each into group, name, params and value, and
+this module maps the properties. `iter_file` does all of it for a file, one bad card never stopping the rest.
+
+Why not `vobject.readOne`: it applies its vCard 3.0 behaviour to every card, and that behaviour keeps only
+the text before the first unescaped comma of every plain text property (`FN:Doe, John` -> 'Doe'; NOTE,
+TITLE and X- values likewise) and cuts 4.0 `data:` URIs at their comma. It also drops each property's source
+line, which `extras` must keep verbatim. Its line parser has none of these problems, so it is used per line.
+
+Writing: `export_card` builds the card with vobject (it escapes values and params), adds PHOTO and the kept
+`extras` lines, and folds every line at 75 octets itself (vobject folds by characters, not octets).
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import hashlib
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import vobject  # type: ignore[import-untyped]
+from rolo.core.book import normalize_birthday
+from rolo.core.errors import ValidationError, VCardError
+from rolo.core.fields import field_key
+from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+from rolo.core.vcard_repair import (
+    LogicalLine,
+    decode_base64,
+    decode_quoted_printable,
+    fold_line,
+    is_begin,
+    is_end,
+    iter_lines,
+    logical_lines,
+    parser_line,
+    split_escaped,
+    unescape,
+)
+from vobject.vcard import Address, Name  # type: ignore[import-untyped]
+
+log = logging.getLogger(__name__)
+
+# Derived uids are uuid5(NAMESPACE, source_hash): the same card imported twice gets the same uid.
+NAMESPACE = uuid.UUID("059ca87a-4df0-45bd-a4e3-df517f64210b")
+
+_TEXT_FIELDS = {"UID": "uid", "FN": "formatted_name", "NICKNAME": "nickname", "TITLE": "title"}
+_DROPPED = {"VERSION", "PRODID", "REV", "PROFILE"}  # PROFILE: RFC 2425's BEGIN; vobject rejects it on re-read
+_BARE_ENCODINGS = {"BASE64", "B", "8BIT", "7BIT"}
+_EMAIL_IGNORED = {"INTERNET", "PREF", "X400"}
+_TEL_IGNORED = {"VOICE", "PREF", "MSG"}  # capabilities, not where the phone is
+_ADR_IGNORED = {"PREF", "POSTAL", "PARCEL", "DOM", "INTL"}
+_APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
+_TOKEN = re.compile(r"[a-z0-9-]+")
+_GROUP = re.compile(r"([A-Za-z0-9_-]+)\.")
+_CHARSET = re.compile(rb"CHARSET\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+_BYTE_FOLD = re.compile(rb"(?:\r*\n|\r)[ \t]")
+_IMAGE_TYPES = {"JPEG": "image/jpeg", "JPG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
+                "BMP": "image/bmp", "TIFF": "image/tiff", "WEBP": "image/webp", "HEIC": "image/heic"}
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
+          (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
+
+
+@dataclass
+class CardResult:
+    """One card of a file: the record, or the one-line reason it could not be read."""
+
+    source: str  # file path (or "<stdin>")
+    index: int  # 1-based card number within the file
+    text: str  # the card's text as split (line ends normalised to LF)
+    record: ContactRecord | None
+    error: str | None
+    source_hash: str  # card_hash(text), for idempotent import
+
+
+# -- reading files ---------------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes) -> str:
+    """Text from a vCard file's bytes; never raises.
+
+    A BOM decides (UTF-8, UTF-16, UTF-32); else UTF-8; else UTF-8 after joining folded lines (some writers
+    fold in the middle of a multi-byte character); else the CHARSET= the data declares (Shift_JIS, ...);
+    else cp1252, else latin-1, which takes any bytes.
+    """
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, "replace")
+    if len(data) >= 2 and (data[0] == 0) != (data[1] == 0):  # "B\0E\0G\0..." UTF-16 without a BOM
+        return data.decode("utf-16-be" if data[0] == 0 else "utf-16-le", "replace")
+    candidates: list[tuple[bytes, str]] = [(data, "utf-8")]
+    if b"\n " in data or b"\n\t" in data or b"\r " in data:
+        candidates.append((_BYTE_FOLD.sub(b"", data), "utf-8"))
+    for declared in dict.fromkeys(m.decode("ascii").lower() for m in _CHARSET.findall(data[:1_000_000])):
+        candidates.append((data, declared))
+        if declared in ("shift_jis", "sjis", "x-sjis", "shift-jis"):
+            candidates.append((data, "cp932"))  # what Japanese phones really write
+    candidates += [(data, "cp1252"), (data, "latin-1")]
+    for raw, codec in candidates:
+        try:
+            return raw.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1")  # unreachable: latin-1 decodes anything
+
+
+def split_cards(text: str) -> Iterator[tuple[int, str]]:
+    """(card number, card text) for each card, scanning line by line without vobject.
+
+    Tolerates any case of BEGIN/END, blank lines, any line ends; a card nested in another becomes a card of
+    its own (numbered in BEGIN order, the outer one first); non-blank lines outside any card are yielded as a
+    "card" of their own, which parse_card then rejects; a card missing its END is yielded as it is.
+    """
+    number = 0
+    stack: list[tuple[int, list[str]]] = []  # open cards, outermost first
+    finished: list[tuple[int, str]] = []  # nested cards, held until their outer card ends
+    loose: list[str] = []  # lines outside any card
+    for line in iter_lines(text):
+        starts = line[:1] not in (" ", "\t")  # folded continuations are never BEGIN or END
+        if starts and is_begin(line):
+            if not stack:
+                if any(x.strip() for x in loose):
+                    number += 1
+                    yield number, _join(loose)
+                loose = []
+            number += 1
+            stack.append((number, [line]))
+        elif stack:
+            stack[-1][1].append(line)
+            if starts and is_end(line):
+                done = stack.pop()
+                finished.append((done[0], _join(done[1])))
+                if not stack:
+                    yield from sorted(finished)
+                    finished = []
+        else:
+            loose.append(line)
+            if starts and is_end(line):  # an END with no BEGIN closes a card that lost its BEGIN
+                number += 1
+                yield number, _join(loose)
+                loose = []
+    finished += [(n, _join(lines)) for n, lines in stack]
+    yield from sorted(finished)
+    if any(x.strip() for x in loose):
+        yield number + 1, _join(loose)
+
+
+def _join(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def card_hash(text: str) -> str:
+    """sha256 hex of a card's text with line ends normalised (and outer blank lines dropped)."""
+    normalised = "\n".join(iter_lines(text)).strip("\n")
+    return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def iter_file(path: Path, field_names: Iterable[str] = ()) -> Iterator[CardResult]:
+    """Read, decode, split and parse every card of a file (`-` reads standard input).
+
+    An unreadable file raises OSError; a bad card yields a CardResult with `error` and the others go on.
+    """
+    names = list(field_names)
+    source = "<stdin>" if str(path) == "-" else str(path)
+    data = sys.stdin.buffer.read() if source == "<stdin>" else Path(path).read_bytes()
+    for index, text in split_cards(decode_bytes(data)):
+        digest = card_hash(text)
+        record, error = None, None
+        try:
+            record = _parse(text, names, digest)
+        except VCardError as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug must not cost the user the rest of the file; the log keeps it
+            log.exception("card %d of %s", index, source)
+            error = f"cannot be read (internal error: {type(exc).__name__}: {exc})"
+        yield CardResult(source, index, text, record, error, digest)
+
+
+# -- parsing one card ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prop:
+    """One content line as parsed: QP already decoded, vCard backslash escapes still in `value`."""
+
+    raw: str  # the repaired logical line: what extras keep
+    group: str | None
+    name: str  # upper case
+    params: dict[str, list[str]]  # upper-case names
+    types: list[str] = field(default_factory=list)  # upper case; TYPE= values and 2.1 bare params
+    value: str = ""
+
+    @property
+    def pref(self) -> bool:
+        return "PREF" in self.types or "1" in self.params.get("PREF", [])
+
+
+def parse_card(text: str, field_names: Iterable[str] = ()) -> ContactRecord:
+    """One card's text as a ContactRecord; raise VCardError with a one-line reason if it cannot be read.
+
+    `field_names` are the book's custom fields: an `X-<NAME>` property whose field_key matches one becomes
+    custom_fields[name] (a list when repeated); other unmodelled properties are kept verbatim in extras.
+    """
+    return _parse(text, list(field_names), card_hash(text))
+
+
+def _parse(text: str, field_names: list[str], digest: str) -> ContactRecord:
+    lines = logical_lines(text)
+    if not lines or not is_begin(lines[0].text):
+        raise VCardError("no BEGIN:VCARD")
+    end = next((i for i, line in enumerate(lines) if is_end(line.text)), None)
+    if end is None:
+        raise VCardError("END:VCARD missing")
+    if end != len(lines) - 1:
+        raise VCardError(f"line {lines[end + 1].number}: text after END:VCARD")
+    for line in lines[1:end]:
+        if is_begin(line.text):
+            raise VCardError(f"line {line.number}: a card inside another (read files with split_cards)")
+    return _Mapper([_read_prop(line) for line in lines[1:end]], field_names).record(digest)
+
+
+def _read_prop(line: LogicalLine) -> _Prop:
+    try:
+        name, params, value, group = vobject.base.parseLine(parser_line(line.text), line.number)
+    except vobject.base.ParseError:
+        short = line.text if len(line.text) <= 60 else line.text[:57] + "..."
+        raise VCardError(f"line {line.number} '{short}' cannot be parsed") from None
+    prop = _Prop(line.text, group, name.upper(), {}, [], value)
+    qp = False
+    for pname, *values in params:
+        key = pname.upper()
+        if not values:  # 2.1 bare params: types, or an encoding
+            if key == "QUOTED-PRINTABLE":
+                qp = True
+            elif key in _BARE_ENCODINGS:
+                prop.params.setdefault("ENCODING", []).append(key)
+            elif key != "TYPE":
+                prop.types.append(key)
+            continue
+        for v in values:
+            split = [x.strip() for x in v.split(",") if x.strip()] if key == "TYPE" else [v]
+            prop.params.setdefault(key, []).extend(split)
+            if key == "TYPE":
+                prop.types += [x.upper() for x in split]
+    if qp or "QUOTED-PRINTABLE" in (e.upper() for e in prop.params.get("ENCODING", [])):
+        charset = prop.params.get("CHARSET")
+        prop.value = decode_quoted_printable(value, charset[0] if charset else None)
+    return prop
+
+
+def _components(value: str, count: int) -> list[str | None]:
+    """A structured value (N, ADR) as exactly `count` unescaped parts; extra parts join the last one."""
+    parts = [unescape(p).strip() for p in split_escaped(value, ";")]
+    parts += [""] * (count - len(parts))
+    if len(parts) > count:
+        parts[count - 1 :] = [";".join(p for p in parts[count - 1 :] if p)]
+    return [p or None for p in parts]
+
+
+def _apple_label(value: str) -> str | None:
+    """An X-ABLabel: Apple's built-in `_$!<Other>!$_` as 'other'; a custom label as written."""
+    text = unescape(value).strip()
+    match = _APPLE_LABEL.fullmatch(text)
+    return match.group(1).lower() if match else (text or None)
+
+
+def _first_type(types: list[str], ignored: set[str]) -> str | None:
+    kinds = [t for t in types if t not in ignored]
+    return kinds[0].lower() if kinds else None
+
+
+def _tel_label(types: list[str]) -> str | None:
+    """'fax' for any fax (home and work faxes alike), 'mobile' for CELL, else the first type lowercased."""
+    kinds = [t for t in types if t not in _TEL_IGNORED]
+    if "FAX" in kinds:
+        return "fax"
+    if "CELL" in kinds:
+        return "mobile"
+    return kinds[0].lower() if kinds else None
+
+
+def _birthday(prop: _Prop) -> str | None:
+    """YYYY-MM-DD or --MM-DD, or None when the value is not a date (it is then kept in extras)."""
+    try:
+        value = normalize_birthday(unescape(prop.value))
+    except ValidationError:
+        return None
+    if value and not value.startswith("--"):
+        omit = prop.params.get("X-APPLE-OMIT-YEAR", [])
+        # Apple writes year 1604 with X-APPLE-OMIT-YEAR=1604 for "no year"; Thunderbird CardBook writes 1604.
+        if value[:4] == "1604" or value[:4] in omit:
+            value = "--" + value[5:]
+    return value
+
+
+def _sniff(data: bytes) -> str | None:
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    return "image/webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else None
+
+
+def _decode_photo(prop: _Prop) -> tuple[bytes, str | None] | None:
+    """(bytes, mime type) of an inline photo, or None (a URI, or data that does not decode)."""
+    value = prop.value.strip()
+    if value[:5].lower() == "data:":  # 4.0, and some 3.0 writers (even with ENCODING=b)
+        header, comma, payload = value.replace("\\,", ",").partition(",")
+        if not comma:
+            return None
+        mime = header[5:].split(";")[0].strip().lower() or None
+        data = decode_base64(payload) if header.lower().endswith(";base64") else unquote_to_bytes(payload)
+        return (data, mime or _sniff(data)) if data else None
+    encoded = any(e.upper() in ("B", "BASE64") for e in prop.params.get("ENCODING", []))
+    if not encoded and ("VALUE" in prop.params or "://" in value):
+        return None
+    data = decode_base64(value)
+    if not data or (not encoded and _sniff(data) is None):  # an unmarked value must look like an image
+        return None
+    declared = [t if "/" in t else _IMAGE_TYPES.get(t) for t in prop.types]
+    mime = next((t.lower() for t in declared if t), None)
+    return data, mime or _sniff(data)
+
+
+class _Mapper:
+    """Maps a card's properties to a ContactRecord; what it does not model goes to extras, in source order.
+
+    Each handler returns False to keep the line in extras, anything else when it used (or dropped) it.
+    """
+
+    def __init__(self, props: list[_Prop], field_names: list[str]) -> None:
+        self.props = props
+        self.fields = {field_key(n): n for n in field_names}
+        self.version = next((p.value.strip() for p in props if p.name == "VERSION"), "")
+        typed = {p.group.upper() for p in props if p.group and p.name in ("EMAIL", "TEL", "ADR", "URL")}
+        # An X-ABLabel labels the EMAIL/TEL/ADR/URL of its group; one labelling anything else stays in extras.
+        self.labels = {p.group.upper(): _apple_label(p.value) for p in props
+                       if p.name == "X-ABLABEL" and p.group and p.group.upper() in typed}
+        self.r = ContactRecord(uid="")
+        self.taken: set[str] = set()  # single-valued properties already used
+        self.notes: list[str] = []
+        self.handlers: dict[str, Callable[[_Prop], bool | None]] = {
+            **dict.fromkeys(_TEXT_FIELDS, self.text), "N": self.n, "ORG": self.org, "BDAY": self.bday,
+            "KIND": self.kind, "X-ADDRESSBOOKSERVER-KIND": self.kind, "EMAIL": self.email, "TEL": self.tel,
+            "ADR": self.adr, "URL": self.url, "CATEGORIES": self.categories, "NOTE": self.note,
+            "PHOTO": self.photo,
+        }
+
+    def record(self, digest: str) -> ContactRecord:
+        r = self.r
+        for prop in self.props:
+            consumed_label = prop.name == "X-ABLABEL" and (prop.group or "").upper() in self.labels
+            if prop.name in _DROPPED or consumed_label:
+                continue
+            if self.handlers.get(prop.name, self.other)(prop) is False:
+                r.extras.append(prop.raw)
+        r.notes = "\n".join(self.notes) if self.notes else None
+        r.uid = r.uid or str(uuid.uuid5(NAMESPACE, digest))
+        return r
+
+    def label(self, prop: _Prop, default: str | None) -> str | None:
+        return (self.labels.get(prop.group.upper()) if prop.group else None) or default
+
+    def once(self, slot: str, text: str | None) -> bool | None:
+        """Whether a single-valued property may be used: empty ones are dropped, later ones go to extras."""
+        if not text:
+            return None
+        if slot in self.taken:
+            return False
+        self.taken.add(slot)
+        return True
+
+    def text(self, p: _Prop) -> bool | None:
+        text = unescape(p.value).strip()
+        if ok := self.once(p.name, text):
+            setattr(self.r, _TEXT_FIELDS[p.name], text)
+        return ok
+
+    def n(self, p: _Prop) -> bool | None:
+        parts = (split_escaped(p.value, ";") + [""] * 5)[:5]
+        # 3.0/4.0 components may be comma lists (several given names); 2.1 has no lists.
+        pieces = [split_escaped(c, ",") if self.version != "2.1" else [c] for c in parts]
+        names = [" ".join(x for x in (unescape(s).strip() for s in piece) if x) or None for piece in pieces]
+        if ok := self.once("N", "".join(x or "" for x in names)):
+            r = self.r
+            r.family_name, r.given_name, r.additional_names, r.prefix, r.suffix = names
+        return ok
+
+    def org(self, p: _Prop) -> bool | None:
+        parts = [unescape(c).strip() for c in split_escaped(p.value, ";")]
+        if ok := self.once("ORG", "".join(parts)):
+            self.r.organization = parts[0] or None
+            self.r.department = "; ".join(x for x in parts[1:] if x) or None
+        return ok
+
+    def bday(self, p: _Prop) -> bool | None:
+        if not p.value.strip():
+            return None
+        value = _birthday(p)
+        if value is None:
+            return False  # not a date ("circa 1800"): kept as written
+        if ok := self.once("BDAY", value):
+            self.r.birthday = value
+        return ok
+
+    def kind(self, p: _Prop) -> bool | None:
+        text = unescape(p.value).strip().lower()
+        if ok := self.once("KIND", text):
+            self.r.kind = text
+        return ok
+
+    def email(self, p: _Prop) -> None:
+        address = unescape(p.value).strip()
+        if address:
+            label = self.label(p, _first_type(p.types, _EMAIL_IGNORED))
+            self.r.emails.append(EmailEntry(address, label, p.pref))
+
+    def tel(self, p: _Prop) -> None:
+        number = unescape(p.value).strip()
+        if number[:4].lower() == "tel:":  # 4.0 VALUE=uri
+            number = number[4:]
+        if number:
+            self.r.phones.append(PhoneEntry(number, None, self.label(p, _tel_label(p.types)), p.pref))
+
+    def adr(self, p: _Prop) -> None:
+        parts = _components(p.value, 7)
+        if any(parts):
+            label = self.label(p, _first_type(p.types, _ADR_IGNORED))
+            box, ext, street, city, region, code, country = parts
+            entry = AddressEntry(label, box, ext, street, city, region, code, country, p.pref)
+            self.r.addresses.append(entry)
+
+    def url(self, p: _Prop) -> None:
+        url = unescape(p.value).strip()
+        if url:
+            self.r.urls.append(UrlEntry(url, self.label(p, _first_type(p.types, {"PREF"}))))
+
+    def categories(self, p: _Prop) -> None:
+        for part in split_escaped(p.value, ","):
+            name = unescape(part).strip()
+            if name and name not in self.r.labels:
+                self.r.labels.append(name)
+
+    def note(self, p: _Prop) -> None:
+        text = unescape(p.value)
+        if text.strip():
+            self.notes.append(text)
+
+    def photo(self, p: _Prop) -> bool:
+        photo = _decode_photo(p) if self.r.photo is None else None
+        if photo is None:
+            return False  # a URI, a second photo, or data that does not decode: kept as written
+        self.r.photo, self.r.photo_type = photo
+        return True
+
+    def other(self, p: _Prop) -> bool | None:
+        name = self.fields.get(field_key(p.name[2:])) if p.name.startswith("X-") else None
+        if name is None:
+            return False
+        value = unescape(p.value).strip()
+        if value:
+            current = self.r.custom_fields.get(name)
+            if current is None:
+                self.r.custom_fields[name] = value
+            else:
+                self.r.custom_fields[name] = [*(current if isinstance(current, list) else [current]), value]
+        return None
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+
+def export_card(record: ContactRecord, version: str = "3.0") -> str:
+    """The record as a vCard 3.0 or 4.0, CRLF line ends, folded at 75 octets, extras written back verbatim.
+
+    Labels that a TYPE parameter reads back unchanged are written as TYPE (`home`, `work`; phones `mobile` as
+    CELL, `fax` as FAX); any other label as an Apple-style `itemN.X-ABLabel`, which Apple, Google and DAVx5
+    read and parse_card reads back. Not written: starred, the row id, revision, created_at, e164.
+    """
+    if version not in ("3.0", "4.0"):
+        raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
+    v4 = version == "4.0"
+    card = vobject.vCard()
+    card.add("version").value = version
+    card.add("uid").value = record.uid
+    card.add("fn").value = record.display_name()
+    # Name, Address and list values: a plain string would be serialised one character per component.
+    card.add("n").value = Name(family=record.family_name or "", given=record.given_name or "",
+                               additional=record.additional_names or "", prefix=record.prefix or "",
+                               suffix=record.suffix or "")
+    for name, value in (("nickname", record.nickname), ("title", record.title), ("note", record.notes)):
+        if value:
+            card.add(name).value = value
+    if record.organization or record.department:
+        departments = record.department.split("; ") if record.department else []
+        card.add("org").value = [record.organization or "", *departments]
+    if record.birthday:
+        # 4.0 dates are ISO 8601 basic (19800315, --0315); 3.0 readers expect 1980-03-15 and --03-15.
+        day = record.birthday
+        card.add("bday").value = ("--" + day[2:].replace("-", "") if day.startswith("--")
+                                  else day.replace("-", "")) if v4 else day
+    if record.kind and record.kind != "individual":
+        card.add("kind" if v4 else "x-addressbookserver-kind").value = record.kind
+    groups = _Groups(record.extras)
+    for e in record.emails:
+        _add_typed(card, "email", e.address, e.label, e.primary, _email_type, v4, groups)
+    for p in record.phones:
+        _add_typed(card, "tel", p.number, p.label, p.primary, _tel_type, v4, groups)
+    for a in record.addresses:
+        if not a.is_empty():
+            value = Address(box=a.po_box or "", extended=a.extended or "", street=a.street or "",
+                            city=a.locality or "", region=a.region or "", code=a.postal_code or "",
+                            country=a.country or "")
+            _add_typed(card, "adr", value, a.label, a.primary, _adr_type, v4, groups)
+    for u in record.urls:
+        _add_typed(card, "url", u.url, u.label, False, _url_type, v4, groups)
+    if record.labels:
+        card.add("categories").value = list(record.labels)
+    for fname, fvalue in record.custom_fields.items():
+        for item in fvalue if isinstance(fvalue, list) else [fvalue]:
+            if item is not None and item != "":
+                text = ("true" if item else "false") if isinstance(item, bool) else str(item)
+                card.add("x-" + fname.upper().replace("_", "-")).value = text
+    if record.updated_at:
+        card.add("rev").value = re.sub(r"[-:]", "", record.updated_at) if v4 else record.updated_at
+    # vobject folds by characters where it should count octets (a CJK line comes out too long): have it
+    # write unfolded lines, and fold every line here.
+    lines = card.serialize(validate=False, lineLength=1_000_000_000).split("\r\n")
+    assert lines[-2:] == ["END:VCARD", ""], "vobject always closes the card"
+    lines[-2:-1] = ([_photo_line(record, v4)] if record.photo else []) + list(record.extras) + ["END:VCARD"]
+    return "".join(fold_line(x) for x in lines[:-1])
+
+
+class _Groups:
+    """Fresh `itemN` group names that no kept extras line already uses."""
+
+    def __init__(self, extras: list[str]) -> None:
+        self.used = {m.group(1).lower() for x in extras if (m := _GROUP.match(x))}
+        self.n = 0
+
+    def next(self) -> str:
+        while True:
+            self.n += 1
+            if f"item{self.n}" not in self.used:
+                return f"item{self.n}"
+
+
+def _email_type(label: str) -> str | None:
+    return label if label not in ("internet", "pref", "x400") else None
+
+
+def _tel_type(label: str) -> str | None:
+    if label in ("voice", "pref", "msg", "cell"):  # these read back as something else (cell as 'mobile')
+        return None
+    return {"mobile": "cell"}.get(label, label)
+
+
+def _adr_type(label: str) -> str | None:
+    return label if label not in ("pref", "postal", "parcel", "dom", "intl") else None
+
+
+def _url_type(label: str) -> str | None:
+    return label if label != "pref" else None
+
+
+def _add_typed(card: Any, name: str, value: object, label: str | None, primary: bool,
+               to_type: Callable[[str], str | None], v4: bool, groups: _Groups) -> None:
+    """Add EMAIL/TEL/ADR/URL with TYPE from the label, or an itemN.X-ABLabel when TYPE can't carry it."""
+    kind = to_type(label) if label and _TOKEN.fullmatch(label) else None
+    group = groups.next() if label and kind is None else None
+    line = card.add(name, group=group)
+    line.value = value
+    types = [kind] if kind else []
+    if primary:
+        if v4:
+            line.params["PREF"] = ["1"]
+        else:
+            types.append("pref")
+    if types:
+        line.params["TYPE"] = types
+    if group:
+        card.add("x-ablabel", group=group).value = label
+
+
+def _photo_line(record: ContactRecord, v4: bool) -> str:
+    data = base64.b64encode(record.photo or b"").decode("ascii")
+    mime = record.photo_type or _sniff(record.photo or b"")
+    if v4:
+        return f"PHOTO:data:{mime or 'application/octet-stream'};base64,{data}"
+    subtype = mime.split("/")[-1].upper() if mime else ""
+    return f"PHOTO;ENCODING=b;TYPE={subtype}:{data}" if subtype else f"PHOTO;ENCODING=b:{data}"
