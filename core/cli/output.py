@@ -34,13 +34,14 @@ def contact_table(records: Iterable[ContactRecord], *, title: str | None = None)
     """A table of contacts: name, first email, first phone, organization, labels, uid."""
     from rich.table import Table
 
-    table = Table(title=title, show_edge=False, header_style="bold")
-    table.add_column("Name", min_width=14)
-    table.add_column("Email", overflow="fold", min_width=16)
+    table = Table(title=title, show_edge=False, header_style="bold", expand=True)
+    # Phone and UID never wrap (a REF must stay copyable); the rest share the width by ratio.
+    table.add_column("Name", ratio=3)
+    table.add_column("Email", overflow="fold", ratio=4)
     table.add_column("Phone", no_wrap=True)
-    table.add_column("Organization", overflow="fold")
-    table.add_column("Labels", overflow="fold")
-    table.add_column("UID", no_wrap=True, min_width=10)
+    table.add_column("Organization", ratio=2)
+    table.add_column("Labels", ratio=2)
+    table.add_column("UID", no_wrap=True, min_width=8)
     count = 0
     for r in records:
         count += 1
