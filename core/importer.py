@@ -24,6 +24,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -31,11 +32,15 @@ class ImportReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"files": self.files, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "failed": self.failed, "failures": self.failures}
+                "unchanged": self.unchanged, "failed": self.failed, "failures": self.failures,
+                "likely_duplicates": self.duplicates}
 
     def summary(self) -> str:
-        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+        text = (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{self.failed} failed")
+        if self.duplicates:
+            text += f" ({len(self.duplicates)} likely duplicate{'s' if len(self.duplicates) != 1 else ''}: rolo dupes)"
+        return text
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -63,10 +68,26 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def _same_email_or_phone(db: Any, record: Any) -> list[str]:
+    """uids of other live contacts sharing a normalised email or phone with this one."""
+    from rolo.core.emails import email_key
+
+    emails = [email_key(e.address) for e in record.emails]
+    phones = [p.e164 for p in record.phones if p.e164]
+    if not emails and not phones:
+        return []
+    rows = db.execute(
+        f"SELECT DISTINCT c.uid FROM contact c WHERE c.deleted_at IS NULL AND c.id != ? AND ("
+        f"c.id IN (SELECT contact_id FROM email WHERE address_key IN ({','.join('?' * len(emails)) or 'NULL'})) OR "
+        f"c.id IN (SELECT contact_id FROM phone WHERE e164 IN ({','.join('?' * len(phones)) or 'NULL'}))) "
+        "ORDER BY c.uid", [record.id, *emails, *phones])
+    return [r[0] for r in rows]
+
+
 def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                  on_card: Callable[[Any], None] | None = None) -> ImportReport:
     """Import every card of these files; `on_card(result)` is called after each card (for progress)."""
-    from rolo.core.vcard import iter_file
+    from rolo.core.vcard import derived_uid, iter_file
 
     report = ImportReport(files=len(files))
     field_names = [d.name for d in book.field_definitions()]
@@ -89,6 +110,11 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                         with tx.conn.begin_nested():
                             outcome = tx.save(result.record, source_hash=result.source_hash)
                         setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                        if outcome.status == "created" and outcome.record.uid == derived_uid(result.source_hash):
+                            if matches := _same_email_or_phone(tx.dbapi, outcome.record):
+                                report.duplicates.append({
+                                    "file": result.source, "card": result.index, "uid": outcome.record.uid,
+                                    "formatted_name": outcome.record.formatted_name, "matches": matches})
                     except RoloError as exc:
                         report.failures.append({"file": result.source, "card": result.index, "reason": str(exc)})
                 if on_card:

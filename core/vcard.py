@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 # Derived uids are uuid5(NAMESPACE, source_hash): the same card imported twice gets the same uid.
 NAMESPACE = uuid.UUID("059ca87a-4df0-45bd-a4e3-df517f64210b")
+SEGMENT_BYTES = 1 << 20
 
 _TEXT_FIELDS = {"UID": "uid", "FN": "formatted_name", "NICKNAME": "nickname", "TITLE": "title"}
 _DROPPED = {"VERSION", "PRODID", "REV", "PROFILE"}  # PROFILE: RFC 2425's BEGIN; vobject rejects it on re-read
@@ -161,6 +162,11 @@ def _join(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def derived_uid(digest: str) -> str:
+    """The uid given to a card that has none: stable, so re-importing the card finds it again."""
+    return str(uuid.uuid5(NAMESPACE, digest))
+
+
 def card_hash(text: str) -> str:
     """sha256 hex of a card's text with line ends normalised (and outer blank lines dropped)."""
     normalised = "\n".join(iter_lines(text)).strip("\n")
@@ -170,22 +176,71 @@ def card_hash(text: str) -> str:
 def iter_file(path: Path, field_names: Iterable[str] = ()) -> Iterator[CardResult]:
     """Read, decode, split and parse every card of a file (`-` reads standard input).
 
-    An unreadable file raises OSError; a bad card yields a CardResult with `error` and the others go on.
+    The file is read in segments of whole cards (about 1 MB each), so a file of any size is imported in
+    flat memory. An unreadable file raises OSError; a bad card yields a CardResult with `error` and the
+    others go on.
     """
     names = list(field_names)
     source = "<stdin>" if str(path) == "-" else str(path)
-    data = sys.stdin.buffer.read() if source == "<stdin>" else Path(path).read_bytes()
-    for index, text in split_cards(decode_bytes(data)):
-        digest = card_hash(text)
-        record, error = None, None
-        try:
-            record = _parse(text, names, digest)
-        except VCardError as exc:
-            error = str(exc)
-        except Exception as exc:  # a bug must not cost the user the rest of the file; the log keeps it
-            log.exception("card %d of %s", index, source)
-            error = f"cannot be read (internal error: {type(exc).__name__}: {exc})"
-        yield CardResult(source, index, text, record, error, digest)
+    handle = sys.stdin.buffer if source == "<stdin>" else open(path, "rb")  # noqa: SIM115
+    try:
+        offset = 0
+        for segment in _segments(handle):
+            last = 0
+            for index, text in split_cards(decode_bytes(segment)):
+                last = index
+                yield _result(source, offset + index, text, names)
+            offset += last
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+
+
+def _result(source: str, index: int, text: str, names: list[str]) -> CardResult:
+    digest = card_hash(text)
+    record, error = None, None
+    try:
+        record = _parse(text, names, digest)
+    except VCardError as exc:
+        error = str(exc)
+    except Exception as exc:  # a bug must not cost the user the rest of the file; the log keeps it
+        log.exception("card %d of %s", index, source)
+        error = f"cannot be read (internal error: {type(exc).__name__}: {exc})"
+    return CardResult(source, index, text, record, error, digest)
+
+
+def _segments(handle: Any, size: int | None = None) -> Iterator[bytes]:
+    """The file's bytes cut after an outermost END:VCARD line once `size` bytes have gathered.
+
+    Cutting only between whole cards keeps split_cards' view of each card intact; UTF-16/32 text (where a
+    byte-level line split means nothing) is read whole, as are files with CR-only line ends (one "line").
+    """
+    size = size or SEGMENT_BYTES
+    head = handle.read(4)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or (len(head) >= 2 and (head[0] == 0) != (
+            head[1] == 0)):
+        yield head + handle.read()
+        return
+    parts, gathered, depth = [head], len(head), 0
+    first = True
+    for line in handle:
+        if first:  # the 4 bytes already read belong to the first line
+            line, first = head + line, False
+            parts = []
+        parts.append(line)
+        gathered += len(line)
+        start = line.lstrip(codecs.BOM_UTF8)[:11].upper()
+        if start.startswith(b"BEGIN:VCARD"):
+            depth += 1
+        elif start.startswith(b"END:VCARD"):
+            depth = max(0, depth - 1)
+            if depth == 0 and gathered >= size:
+                yield b"".join(parts)
+                parts, gathered = [], 0
+    if first:  # the whole file was shorter than one line
+        parts = [head]
+    if any(parts):
+        yield b"".join(parts)
 
 
 # -- parsing one card ------------------------------------------------------------------------------------
@@ -366,7 +421,7 @@ class _Mapper:
             if self.handlers.get(prop.name, self.other)(prop) is False:
                 r.extras.append(prop.raw)
         r.notes = "\n".join(self.notes) if self.notes else None
-        r.uid = r.uid or str(uuid.uuid5(NAMESPACE, digest))
+        r.uid = r.uid or derived_uid(digest)
         return r
 
     def label(self, prop: _Prop, default: str | None) -> str | None:

@@ -104,3 +104,25 @@ def test_import_folder_recurses_and_skips_other_files(rolo, tmp_path):
     (tmp_path / "in" / "sub" / "a.VCF").write_text(GOOD, newline="")
     (tmp_path / "in" / "notes.txt").write_text("not a card")
     assert rolo.json("import", str(tmp_path / "in"))["created"] == 1
+
+
+ANDROID_JON = ("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Smith;Jon;;;\r\nFN:Jon Smith\r\nTEL;CELL:+14155550142\r\n"
+               "EMAIL;HOME:jon.smith@EXAMPLE.com\r\nEND:VCARD\r\n")
+
+
+def test_card_without_uid_matching_an_existing_contact_is_flagged(rolo, tmp_path):
+    rolo("add", "--name", "Jonathan Smith", "--email", "Jon.Smith@example.com", "--uid", "jonathan")
+    path = tmp_path / "android.vcf"
+    path.write_text(ANDROID_JON, newline="")
+    report = rolo.json("import", str(path))
+    assert report["created"] == 1  # imported, not silently merged
+    (flag,) = report["likely_duplicates"]
+    assert flag["matches"] == ["jonathan"] and flag["formatted_name"] == "Jon Smith" and flag["card"] == 1
+    assert len(rolo.json("dupes")) == 1
+
+
+def test_duplicate_flag_shows_in_the_summary(rolo, tmp_path):
+    rolo("add", "--name", "Jon", "--phone", "(415) 555-0142")
+    path = tmp_path / "android.vcf"
+    path.write_text(ANDROID_JON, newline="")
+    assert "(1 likely duplicate: rolo dupes)" in rolo("import", str(path)).stdout
