@@ -100,23 +100,24 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                 report.failures.append({"file": str(path), "card": None, "reason": exc.strerror or str(exc)})
 
     for batch in _batches(cards(), batch_size):
-        with book.transaction() as tx:
-            for result in batch:
-                if result.record is None:
-                    report.failures.append({"file": result.source, "card": result.index, "reason": result.error})
-                else:
-                    try:
-                        # A savepoint per card: a card the book refuses leaves the rest of the batch intact.
-                        with tx.conn.begin_nested():
-                            outcome = tx.save(result.record, source_hash=result.source_hash)
-                        setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-                        if outcome.status == "created" and outcome.record.uid == derived_uid(result.source_hash):
-                            if matches := _same_email_or_phone(tx.dbapi, outcome.record):
-                                report.duplicates.append({
-                                    "file": result.source, "card": result.index, "uid": outcome.record.uid,
-                                    "formatted_name": outcome.record.formatted_name, "matches": matches})
-                    except RoloError as exc:
-                        report.failures.append({"file": result.source, "card": result.index, "reason": str(exc)})
-                if on_card:
-                    on_card(result)
+        readable = [r for r in batch if r.record is not None]
+        with book.transaction() as tx:  # one transaction per batch: a crash loses at most this batch
+            outcomes = tx.save_many([(r.record, r.source_hash) for r in readable])
+            for result, outcome in zip(readable, outcomes, strict=True):
+                if isinstance(outcome, RoloError):
+                    report.failures.append({"file": result.source, "card": result.index, "reason": str(outcome)})
+                    continue
+                setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                if outcome.status == "created" and outcome.record.uid == derived_uid(result.source_hash):
+                    if matches := _same_email_or_phone(tx.dbapi, outcome.record):
+                        report.duplicates.append({
+                            "file": result.source, "card": result.index, "uid": outcome.record.uid,
+                            "formatted_name": outcome.record.formatted_name, "matches": matches})
+        for result in batch:
+            if result.record is None:
+                report.failures.append({"file": result.source, "card": result.index, "reason": result.error})
+            if on_card:
+                on_card(result)
+    order = {str(path): n for n, path in enumerate(files)}
+    report.failures.sort(key=lambda f: (order.get(f["file"], -1), f["card"] or 0))
     return report
