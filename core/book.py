@@ -108,9 +108,23 @@ class Book:
 
     @contextmanager
     def transaction(self) -> Iterator[Writer]:
-        """One write transaction (BEGIN IMMEDIATE): all of it lands, or none of it."""
+        """One write transaction (BEGIN IMMEDIATE): all of it lands, or none of it. Plugins hear of the
+        changed contacts (the `contact_changed` hook) once it has committed."""
         with self._engine.begin() as conn:
-            yield Writer(conn, self.region)
+            writer = Writer(conn, self.region)
+            yield writer
+        if writer.changes:
+            hook = self.plugin_manager.hook.contact_changed
+            if hook.get_hookimpls():
+                for record, change in writer.changes:
+                    hook(book=self, record=record, change=change)
+
+    @cached_property
+    def plugin_manager(self) -> Any:
+        """The plugin manager whose hooks this book calls (the process's, unless one was given)."""
+        from rolo.core.plugins import get_plugin_manager
+
+        return get_plugin_manager()
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -271,6 +285,7 @@ class Writer:
         self.region = region
         self.dbapi: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
         self._defs: dict[str, tuple[int, FieldDefinition]] | None = None
+        self.changes: list[tuple[ContactRecord, str]] = []  # for the contact_changed hook, after commit
         self._orgs: dict[str, int] = {}
         self._labels: dict[str, int] = {}
 
@@ -409,8 +424,10 @@ class Writer:
         search.reindex(self.dbapi, written)
         for index, record, _ in inserts:
             results[index] = SaveResult("created", record)
+            self.changes.append((record, "created"))
         for index, record, _ in updates:
             results[index] = SaveResult("updated", record)
+            self.changes.append((record, "updated"))
         for index in repeated:  # an earlier copy of a uid repeated in the batch: superseded by the later one
             results[index] = SaveResult("unchanged", prepared[items[index][0].uid][1])
         return results  # type: ignore[return-value]
@@ -462,6 +479,7 @@ class Writer:
             (utc_now(), utc_now(), record.id),
         )
         search.unindex(self.dbapi, [record.id])  # type: ignore[list-item]
+        self.changes.append((record, "deleted"))
 
     # -- labels and fields -----------------------------------------------------------------------------
     def rename_label(self, old: str, new: str) -> int:

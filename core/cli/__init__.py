@@ -31,19 +31,35 @@ COMMANDS = {
     "export": "transfer:export",
     "dupes": "dupes:dupes",
     "merge": "dupes:merge",
+    "plugins": "plugins:plugins",
 }
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported on first use; errors become one `Error:` line."""
+    """A group whose commands are imported on first use; errors become one `Error:` line.
+
+    Built-in commands come from COMMANDS; plugins add theirs through the `register_commands` hook, which
+    is only called when a name is not built in (or for --help), so built-in commands start fast.
+    """
+
+    _plugin_commands: dict[str, click.Command] | None = None
+
+    def plugin_commands(self) -> dict[str, click.Command]:
+        if self._plugin_commands is None:
+            from rolo.core.plugins import get_plugin_manager
+
+            collector = click.Group()
+            get_plugin_manager().hook.register_commands(cli=collector)
+            self._plugin_commands = {n: c for n, c in collector.commands.items() if n not in COMMANDS}
+        return self._plugin_commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted({*COMMANDS, *self.plugin_commands()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         target = COMMANDS.get(name)
         if target is None:
-            return None
+            return self.plugin_commands().get(name)
         module, attr = target.split(":")
         return getattr(importlib.import_module(f"rolo.core.cli.{module}"), attr)
 

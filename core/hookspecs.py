@@ -1,0 +1,101 @@
+"""rolo's plugin API: the hooks a plugin may implement.
+
+A plugin is any module or object with functions decorated by `rolo.core.hookspecs.hookimpl` and named like
+the specifications below. Packages make plugins known through the `rolo` entry-point group, built-in ones
+exactly like third-party ones:
+
+    [project.entry-points.rolo]
+    my_plugin = "my_package.rolo_plugin"
+
+Each hook is called by rolo at the moment its docstring gives. Hooks are extended with new keyword
+arguments over time; pluggy passes an implementation only the arguments it names, so an implementation
+written against an older rolo keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from rolo.core.book import Book
+    from rolo.core.record import ContactRecord
+
+hookspec = pluggy.HookspecMarker("rolo")
+hookimpl = pluggy.HookimplMarker("rolo")
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands to the `rolo` command line.
+
+    Called once, when the command line needs a command that is not built in (or lists all of them for
+    `--help`).
+
+    Args:
+        cli: the root click group; call `cli.add_command(command)`.
+    """
+
+
+@hookspec
+def register_adapters(register: Any) -> None:
+    """Make remote adapters available to `rolo remote add --adapter NAME` and to sync.
+
+    Called once, when the adapters are first needed.
+
+    Args:
+        register: call `register(AdapterClass)` for each adapter class (a subclass of
+            `rolo.core.sync.adapter.Adapter`); its `name` attribute is the name users type.
+    """
+
+
+@hookspec
+def contact_changed(book: Book, record: ContactRecord, change: str) -> None:
+    """A contact was created, updated or deleted in the book, after the change was committed.
+
+    Args:
+        book: the book it changed in.
+        record: the contact as it now is (for a deletion, as it was).
+        change: "created", "updated" or "deleted".
+    """
+
+
+@hookspec
+def file_imported(book: Book, path: str, report: dict[str, Any]) -> None:
+    """A file was imported from a watched drop folder (after the import was committed).
+
+    Args:
+        book: the book the file went into.
+        path: the file's path when it was imported (it may have been moved since).
+        report: the import report as `rolo import --json` prints it.
+    """
+
+
+@hookspec
+def before_push(remote: str, record: dict[str, Any]) -> dict[str, Any] | None:
+    """A contact is about to be sent to a remote; transform it, or veto sending it.
+
+    Called for each record a sync is about to create or update remotely, in plugin registration order,
+    each implementation seeing the previous one's result.
+
+    Args:
+        remote: the remote's name (as in `rolo remote list`).
+        record: the JSON contact object, restricted to the fields the adapter carries.
+
+    Returns:
+        the record to send (changed or not), or None to leave it unchanged; raise
+        `rolo.core.errors.UserError` to veto sending this record (it is reported as skipped).
+    """
+
+
+@hookspec
+def after_pull(remote: str, records: list[dict[str, Any]]) -> None:
+    """A sync pulled changed records from a remote, after they were stored in the book.
+
+    Args:
+        remote: the remote's name.
+        records: the JSON contact objects that changed locally because of the pull.
+    """
