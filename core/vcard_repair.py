@@ -14,7 +14,8 @@ repair is small and named after the trap it avoids:
 - bare 2.1 type lists (`TEL;FAX,WORK`) become separate bare params (vobject keeps only the first);
 - a known property with no colon at all (`FN` alone) becomes an empty property;
 - a property name with characters vobject rejects (`X-messaging/twitter-All`) is parsed under a cleaned
-  name; the stored line keeps the original.
+  name; the stored line keeps the original;
+- a bare CR inside a value (Thunderbird) becomes the escaped line break `\\n`.
 
 The value decoders are lenient where exporters are sloppy (a QP value in a charset, a base64 photo with one
 `=` too many) and strict where leniency would invent data (base64 with stray characters is not base64).
@@ -121,7 +122,8 @@ def _is_base64(line: str) -> bool:
 
 
 def repair_line(line: str) -> str:
-    """The line with empty params removed, bare type lists split and a lone known name given a colon."""
+    """The line with empty params removed, bare type lists split, a lone known name given a colon and a bare
+    CR in the value written as the line break escape."""
     parts = split_head(line)
     if parts is None:
         name = line.strip()
@@ -130,6 +132,9 @@ def repair_line(line: str) -> str:
             return name + ":"
         return line
     head, value = parts
+    # No content line may hold a CR (RFC 6350 3.2); Thunderbird writes one inside X- values, and a reader that
+    # ends lines at any CR (vobject) would cut the line there. It is a line break: 3.0's escaped \n.
+    cr_free = value.replace("\r", "\\n")
     segments = _split_params(head)
     fixed = [segments[0].strip()]
     for segment in segments[1:]:
@@ -141,7 +146,7 @@ def repair_line(line: str) -> str:
         else:
             fixed.append(segment)
     repaired = ";".join(fixed)
-    return line if repaired == head else f"{repaired}:{value}"
+    return line if repaired == head and cr_free == value else f"{repaired}:{cr_free}"
 
 
 def parser_line(line: str) -> str:

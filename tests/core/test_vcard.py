@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import vobject  # type: ignore[import-untyped]
 from rolo.core.errors import VCardError
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
 from rolo.core.vcard import (
@@ -283,7 +284,7 @@ def test_empty_params_are_removed() -> None:
 def test_bare_21_type_list_and_a_lone_fn_without_colon() -> None:
     record = parse_card(card("FN", "ORG:Ximian", "TEL;FAX,WORK:123", "TEL;WORK;VOICE:456", version=None))
     assert record.formatted_name == "" and record.display_name() == "Ximian"
-    assert [(p.number, p.label) for p in record.phones] == [("123", "fax"), ("456", "work")]
+    assert [(p.number, p.label) for p in record.phones] == [("123", "work fax"), ("456", "work")]
 
 
 def test_folding_with_tab_inside_params_and_value() -> None:
@@ -346,8 +347,53 @@ def test_phone_labels_and_tel_uri() -> None:
         "TEL;TYPE=CELL;TYPE=VOICE;TYPE=pref:1", "TEL;TYPE=HOME,FAX:2", "TEL;TYPE=VOICE:3", "TEL;PAGER:4",
         "TEL;VALUE=uri;TYPE=\"work,voice\";PREF=1:tel:+1-418-656-9254", version="4.0"))
     assert [(p.number, p.label, p.primary) for p in record.phones] == [
-        ("1", "mobile", True), ("2", "fax", False), ("3", None, False), ("4", "pager", False),
+        ("1", "mobile", True), ("2", "home fax", False), ("3", None, False), ("4", "pager", False),
         ("+1-418-656-9254", "work", True)]
+
+
+def test_several_types_make_one_label_and_all_go_back_as_types() -> None:
+    # TEL;TYPE=FAX,WORK is a work fax, not any fax: the label keeps every type, home/work first (as Apple
+    # and Google show them), and the export writes each one back.
+    record = parse_card(card(
+        "TEL;TYPE=FAX,WORK:1", "TEL;CELL;HOME:2", 'TEL;VALUE=uri;TYPE="work,cell,voice,video,text":tel:3',
+        "EMAIL;TYPE=home,work:a@x", "ADR;TYPE=POSTAL,HOME,WORK:;;1 Main St;;;;", version="4.0"))
+    assert [p.label for p in record.phones] == ["work fax", "home mobile", "work mobile video text"]
+    assert (record.emails[0].label, record.addresses[0].label) == ("home work", "home work")
+    v3 = [line.text for line in logical_lines(export_card(record, "3.0"))]
+    assert {"TEL;TYPE=work,fax:1", "TEL;TYPE=home,cell:2", "TEL;TYPE=work,cell,video,text:3",
+            "EMAIL;TYPE=home,work:a@x", "ADR;TYPE=home,work:;;1 Main St;;;;"} <= set(v3)
+    for version in ("3.0", "4.0"):
+        assert roundtrip_view(parse_card(export_card(record, version))) == roundtrip_view(record)
+
+
+def test_a_label_of_several_words_is_types_only_when_every_word_is_one() -> None:
+    phones = [PhoneEntry("1", None, "summer house"), PhoneEntry("2", None, "work x-car"),
+              PhoneEntry("3", None, "work voice")]
+    record = ContactRecord(uid="u1", formatted_name="A", phones=phones)
+    unfolded = [line.text for line in logical_lines(export_card(record))]
+    assert "item1.TEL:1" in unfolded and "item1.X-ABLABEL:summer house" in unfolded
+    assert "TEL;TYPE=work,x-car:2" in unfolded
+    assert "item2.TEL:3" in unfolded and "item2.X-ABLABEL:work voice" in unfolded  # voice would not read back
+    assert [p.label for p in parse_card(export_card(record)).phones] == [p.label for p in phones]
+
+
+def test_n_with_more_than_five_parts_keeps_the_surplus_in_the_suffix() -> None:
+    # AOSP's v21_backslash.vcf has seven parts; the sixth used to vanish.
+    record = parse_card(card("N:Doe;John;;Mr.;Jr.;PhD;", "FN:John Doe", version="2.1"))
+    assert (record.family_name, record.given_name, record.prefix) == ("Doe", "John", "Mr.")
+    assert record.suffix == "Jr.;PhD"
+    for version in ("3.0", "4.0"):
+        assert parse_card(export_card(record, version)).suffix == "Jr.;PhD"
+
+
+def test_a_bare_cr_inside_a_value_becomes_an_escaped_line_break() -> None:
+    # Thunderbird writes one inside X- values. Kept raw it would end the line for a reader that ends lines at
+    # any CR (vobject), which then rejects the whole export.
+    record = parse_card(card("FN:A", "X-CUSTOM3;VALUE=TEXT:custom\r3", "NOTE:a\rb", version="4.0"))
+    assert record.extras == ["X-CUSTOM3;VALUE=TEXT:custom\\n3"] and record.notes == "a\nb"
+    for version in ("3.0", "4.0"):
+        [component] = vobject.readComponents(export_card(record, version))
+        assert component.contents["x-custom3"][0].value == "custom\n3"
 
 
 def test_apple_labels() -> None:
