@@ -86,8 +86,17 @@ def ensure_schema(path: Path) -> None:
         if revision is not None:
             _backup(path, revision)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    _upgrade(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BookError(f"cannot create the book's folder {path.parent}: {exc.strerror or exc}") from None
+    try:
+        _upgrade(path)
+    except Exception as exc:  # sqlite3 or SQLAlchemy OperationalError: a file we cannot write
+        if type(exc).__name__ != "OperationalError":
+            raise
+        reason = getattr(exc, "orig", exc)
+        raise BookError(f"cannot create or upgrade book {path}: {reason}") from None
 
 
 def _has_tables(path: Path) -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 from typing import Any
 
@@ -66,10 +67,13 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except RoloError as exc:
+        except (RoloError, sqlite3.OperationalError) as exc:
             env = ctx.find_object(Env)
             if env is not None and env.debug:
                 raise
+            if isinstance(exc, sqlite3.OperationalError):
+                # the environment, not a bug: a locked or unwritable book file, a full disk
+                exc = RoloError(f"book: {exc}", hint="--debug shows where")
             message = str(exc)
             if exc.hint:
                 message += f" (hint: {exc.hint})"

@@ -108,3 +108,10 @@ def test_failed_write_leaves_nothing_behind(book):
         tx.save(ContactRecord(uid="half", formatted_name="Half Written"))
         raise BookError("simulated crash in the middle of a write")
     assert book.contacts() == [] and book.search("half") == []
+
+
+def test_a_book_that_cannot_be_created_is_a_one_line_error(tmp_path, rolo):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    rolo.book_path = blocker / "sub" / "book.db"
+    assert "cannot create the book's folder" in rolo.fails("list")
