@@ -126,3 +126,11 @@ def test_duplicate_flag_shows_in_the_summary(rolo, tmp_path):
     path = tmp_path / "android.vcf"
     path.write_text(ANDROID_JON, newline="")
     assert "(1 likely duplicate: rolo dupes)" in rolo("import", str(path)).stdout
+
+
+def test_export_to_an_unwritable_place_is_a_one_line_error(rolo, tmp_path):
+    rolo("add", "--name", "Ada")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert "cannot write" in rolo.fails("export", "-o", str(blocker / "out.vcf"))
+    assert "cannot write" in rolo.fails("export", "--format", "vdir", "-o", str(blocker / "dir"))
