@@ -108,11 +108,12 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                     report.failures.append({"file": result.source, "card": result.index, "reason": str(outcome)})
                     continue
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-                if outcome.status == "created" and outcome.record.uid == derived_uid(result.source_hash):
-                    if matches := _same_email_or_phone(tx.dbapi, outcome.record):
-                        report.duplicates.append({
-                            "file": result.source, "card": result.index, "uid": outcome.record.uid,
-                            "formatted_name": outcome.record.formatted_name, "matches": matches})
+                created_without_uid = (outcome.status == "created"
+                                       and outcome.record.uid == derived_uid(result.source_hash))
+                if created_without_uid and (matches := _same_email_or_phone(tx.dbapi, outcome.record)):
+                    report.duplicates.append({
+                        "file": result.source, "card": result.index, "uid": outcome.record.uid,
+                        "formatted_name": outcome.record.formatted_name, "matches": matches})
         for result in batch:
             if result.record is None:
                 report.failures.append({"file": result.source, "card": result.index, "reason": result.error})

@@ -101,7 +101,7 @@ def parse(text: str, original: ContactRecord) -> ContactRecord:
             if len(parts) > len(_ADDRESS_PARTS):
                 raise ValidationError(f"line {number}: an address has at most {len(_ADDRESS_PARTS)} parts")
             parts += [None] * (len(_ADDRESS_PARTS) - len(parts))
-            record.addresses.append(AddressEntry(label=label, primary=primary, **dict(zip(_ADDRESS_PARTS, parts))))
+            record.addresses.append(AddressEntry(label=label, primary=primary, **dict(zip(_ADDRESS_PARTS, parts, strict=True))))
         elif key == "url" and value:
             label, url, _ = _split_entry(value)
             record.urls.append(UrlEntry(url, label))

@@ -113,7 +113,7 @@ def _edit_interactively(env: Env, ref: str) -> ContactRecord | None:
         try:
             changed = editform.parse(edited, original)
 
-            def apply(current: ContactRecord) -> ContactRecord:
+            def apply(current: ContactRecord, changed: ContactRecord = changed) -> ContactRecord:
                 if current.revision != original.revision:
                     raise UserError("the contact changed while you were editing it; run rolo edit again")
                 return changed
