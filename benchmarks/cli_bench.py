@@ -1,0 +1,77 @@
+"""Whole-command figures: `rolo` run as a user runs it, interpreter start included (wall clock)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from generate import BOOK_REGION
+from registry import BIN, Row, RunContext, SizeContext, at_most, benchmark, median, percentile
+from rolo.core.book import Book
+
+ROLO = str(BIN / "rolo")
+PYTHON = str(BIN / "python")
+
+
+@benchmark("search command")
+def search_command(ctx: SizeContext) -> list[Row]:
+    """`rolo --book PATH search QUERY --json` over ~30 different queries."""
+    path = str(ctx.ensure_book())
+    count = 10 if ctx.quick else 30
+    step = max(len(ctx.queries) // count, 1)
+    queries = ctx.queries[::step][:count]  # the query list interleaves kinds, so every kind is here
+    ctx.run([ROLO, "--book", path, "search", queries[0].text, "--json"])  # warm-up: page cache, .pyc files
+    times = []
+    for q in queries:
+        elapsed, result = ctx.run([ROLO, "--book", path, "search", q.text, "--json"])
+        json.loads(result.stdout)  # it printed JSON, not an error
+        times.append(elapsed)
+    return [
+        Row(f"rolo search --json p50 ({len(times)} queries)", median(times), "s", at_most(0.25)),
+        Row("rolo search --json p95", percentile(times, 95), "s"),
+    ]
+
+
+@benchmark("list command")
+def list_command(ctx: SizeContext) -> list[Row]:
+    """`rolo --book PATH list --json > /dev/null`, and `Book.contacts()` alone to show where time goes."""
+    path = str(ctx.ensure_book())
+    repeats = 3 if ctx.size <= 20_000 else 1
+    times = [ctx.run([ROLO, "--book", path, "list", "--json"], capture=False)[0] for _ in range(repeats)]
+    # The same steps in-process, to show where the command's time goes (print_json indents, as here).
+    with Book(path, region=BOOK_REGION) as book:
+        start = time.perf_counter()
+        records = book.contacts()
+        loaded = time.perf_counter() - start
+    start = time.perf_counter()
+    objects = [r.to_json() for r in records]
+    converted = time.perf_counter() - start
+    start = time.perf_counter()
+    json.dumps(objects, ensure_ascii=False, indent=2)
+    dumped = time.perf_counter() - start
+    suffix = f" (median of {repeats})" if repeats > 1 else ""
+    return [
+        Row(f"rolo list --json{suffix}", median(times), "s"),
+        Row("  in-process: Book.contacts()", loaded, "s"),
+        Row("  in-process: ContactRecord.to_json()", converted, "s"),
+        Row("  in-process: json.dumps(indent=2)", dumped, "s"),
+    ]
+
+
+@benchmark("startup", scope="once")
+def startup(ctx: RunContext) -> list[Row]:
+    """`rolo --version` against `python -c "import click"` (same interpreter): what rolo adds at start-up."""
+    runs = 5 if ctx.quick else 15
+    rolo_cmd, click_cmd = [ROLO, "--version"], [PYTHON, "-c", "import click"]
+    ctx.run(rolo_cmd)  # warm-up
+    ctx.run(click_cmd)
+    rolo_times, click_times = [], []
+    for _ in range(runs):  # interleaved, so drift in machine load hits both alike
+        rolo_times.append(ctx.run(rolo_cmd)[0])
+        click_times.append(ctx.run(click_cmd)[0])
+    rolo_s, click_s = median(rolo_times), median(click_times)
+    return [
+        Row(f"rolo --version (median of {runs})", rolo_s, "s"),
+        Row(f'python -c "import click" (median of {runs})', click_s, "s"),
+        Row("ratio rolo --version / import click", rolo_s / click_s, "×", at_most(1.5)),
+    ]
