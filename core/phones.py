@@ -28,11 +28,13 @@ def to_e164(number: str, region: str) -> str | None:
         parsed = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    # IS_POSSIBLE_LOCAL_ONLY ("555-0123" in the US) would give a wrong E.164 form: keep those unnormalised.
+    if phonenumbers.is_possible_number_with_reason(parsed) != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
 def search_digits(number: str, e164: str | None) -> list[str]:
     """Digit strings a search should find this number by: international, national (with trunk prefix)
     and as typed, so `+821012345678`, `01012345678` and `010-1234-5678` all match."""

@@ -33,6 +33,8 @@ def field_definitions(conn: sqlite3.Connection) -> dict[int, FieldDefinition]:
 def load_contacts(conn: sqlite3.Connection, ids: Iterable[int]) -> list[ContactRecord]:
     """The contacts with these row ids, in the order given (missing ids are skipped)."""
     ids = list(ids)
+    if not ids:
+        return []
     defs = field_definitions(conn)
     found: dict[int, ContactRecord] = {}
     for start in range(0, len(ids), _BATCH):

@@ -45,6 +45,8 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
+    # 64 MiB of page cache: the default 2 MiB misses constantly on a 100k-contact book's uid index.
+    conn.execute("PRAGMA cache_size = -65536")
 
 
 def _current_revision(conn: sqlite3.Connection) -> str | None:

@@ -16,8 +16,19 @@ if TYPE_CHECKING:
 
 
 def print_json(data: Any) -> None:
-    """Write JSON to stdout (UTF-8, indented, stable key order as built)."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """Write JSON to stdout: indented for a terminal; for a pipe, a list is written one compact object per
+    line as it goes (json's indenting encoder is pure Python and several times slower at 100k contacts)."""
+    if sys.stdout.isatty() or not isinstance(data, list):
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2 if sys.stdout.isatty() else None))
+        return
+    if not data:
+        click.echo("[]")
+        return
+    click.echo("[")
+    last = len(data) - 1
+    for index, item in enumerate(data):
+        click.echo(json.dumps(item, ensure_ascii=False) + ("," if index < last else ""))
+    click.echo("]")
 
 
 def console(stderr: bool = False) -> Console:
