@@ -179,27 +179,63 @@ def card_hash(text: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def iter_file(path: Path, field_names: Iterable[str] = ()) -> Iterator[CardResult]:
+def iter_file(path: Path, field_names: Iterable[str] = (), *, workers: int = 0) -> Iterator[CardResult]:
     """Read, decode, split and parse every card of a file (`-` reads standard input).
 
     The file is read in segments of whole cards (about 1 MB each), so a file of any size is imported in
-    flat memory. An unreadable file raises OSError; a bad card yields a CardResult with `error` and the
-    others go on.
+    flat memory. With `workers`, segments after the first are parsed in that many other processes while
+    the caller stores what came before (an import then uses both cores). An unreadable file raises
+    OSError; a bad card yields a CardResult with `error` and the others go on.
     """
     names = list(field_names)
     source = "<stdin>" if str(path) == "-" else str(path)
     handle = sys.stdin.buffer if source == "<stdin>" else open(path, "rb")  # noqa: SIM115
     try:
+        segments = _segments(handle)
         offset = 0
-        for segment in _segments(handle):
-            last = 0
-            for index, text in split_cards(decode_bytes(segment)):
-                last = index
-                yield _result(source, offset + index, text, names)
-            offset += last
+        for results in _parse_segments(segments, source, names, workers):
+            for result in results:
+                result.index += offset
+                yield result
+            offset = results[-1].index if results else offset
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
+
+
+def _parse_segment(segment: bytes, source: str, names: list[str]) -> list[CardResult]:
+    """Every card of one segment, numbered from 1 within it."""
+    return [_result(source, index, text, names) for index, text in split_cards(decode_bytes(segment))]
+
+
+def _parse_segments(segments: Iterator[bytes], source: str, names: list[str],
+                    workers: int) -> Iterator[list[CardResult]]:
+    first = next(segments, None)
+    if first is None:
+        return
+    yield _parse_segment(first, source, names)
+    following = next(segments, None)
+    if following is None:  # a small file: not worth starting a process
+        return
+    if workers <= 0:
+        yield _parse_segment(following, source, names)
+        for segment in segments:
+            yield _parse_segment(segment, source, names)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the caller may hold SQLite connections and threads (the watcher), which a forked
+    # child must not inherit.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending = [pool.submit(_parse_segment, following, source, names)]
+        for segment in segments:
+            pending.append(pool.submit(_parse_segment, segment, source, names))
+            if len(pending) > workers + 1:  # bounded read-ahead keeps memory flat
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
 
 
 def _result(source: str, index: int, text: str, names: list[str]) -> CardResult:

@@ -44,3 +44,12 @@ def test_utf16_files_are_read_whole(tmp_path):
     path = tmp_path / "utf16.vcf"
     path.write_bytes(_cards(3).decode().encode("utf-16"))
     assert [r.record.uid for r in vcard.iter_file(path)] == ["u0", "u1", "u2"]
+
+
+def test_parallel_parsing_gives_the_same_cards_in_order(tmp_path, monkeypatch):
+    path = tmp_path / "many.vcf"
+    path.write_bytes(_cards(300) + b"garbage between\r\n" + _cards(2))
+    monkeypatch.setattr(vcard, "SEGMENT_BYTES", 2000)
+    serial = [(r.index, r.record.uid if r.record else r.error) for r in vcard.iter_file(path)]
+    parallel = [(r.index, r.record.uid if r.record else r.error) for r in vcard.iter_file(path, workers=1)]
+    assert parallel == serial and len(serial) == 303

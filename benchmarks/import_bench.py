@@ -1,0 +1,64 @@
+"""vCard import: `rolo import` of a generated file, beside vobject's bare parse of the same file.
+
+The ratio (import rate / bare parse rate) is the figure the issue sets (≥ 0.66): importing means parsing,
+validating, normalising phones, indexing and committing, so it can only approach the bare parse. Peak
+memory is the import command's maximum RSS (a child process, so nothing else in this run counts).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import time
+
+import vobject
+
+from registry import BIN, Row, SizeContext, at_least, at_most, benchmark
+from rolo.core.vcard import export_card
+
+ROLO = str(BIN / "rolo")
+
+
+@benchmark("vcard import")
+def vcard_import(ctx: SizeContext) -> list[Row]:
+    """Write the size's contacts as one vCard 3.0 file, time vobject's parse, then `rolo import` it."""
+    path = ctx.workdir / "cards.vcf"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        for generated in ctx.generated:
+            handle.write(export_card(generated.record, "3.0"))
+    size_mb = path.stat().st_size / 1e6
+    ctx.log(f"vcard import: {ctx.size:,} cards, {size_mb:.1f} MB; bare vobject parse")
+    start = time.perf_counter()
+    with open(path, encoding="utf-8", newline="") as handle:
+        parsed = sum(1 for _ in vobject.readComponents(handle))
+    parse_rate = parsed / (time.perf_counter() - start)
+
+    ctx.log("vcard import: rolo import")
+    book = ctx.workdir / "import.db"
+    start = time.perf_counter()
+    result = subprocess.run([ROLO, "--book", str(book), "import", str(path), "--json"], capture_output=True,
+                            text=True, env=ctx.env, check=False)
+    elapsed = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    report = json.loads(result.stdout)
+    if result.returncode != 0 or report["created"] != ctx.size:
+        raise RuntimeError(f"import failed: exit {result.returncode}, {report.get('failed')} failed")
+    import_rate = ctx.size / elapsed
+    rows = [
+        Row("file size", size_mb, "MB"),
+        Row("bare vobject parse rate", parse_rate, "cards/s"),
+        Row("rolo import rate (whole command)", import_rate, "cards/s"),
+        Row("ratio import / bare parse", import_rate / parse_rate, "×", at_least(0.66)),
+    ]
+    # ru_maxrss of children is the largest of any child so far; the import is the largest one this run starts
+    rows.append(Row("rolo import peak memory (max RSS, incl. parse worker: the larger)", peak_mb, "MB",
+                    at_most(150)))
+    start = time.perf_counter()
+    again = subprocess.run([ROLO, "--book", str(book), "import", str(path), "--json"], capture_output=True,
+                           text=True, env=ctx.env, check=True)
+    if json.loads(again.stdout)["unchanged"] != ctx.size:
+        raise RuntimeError("re-import changed something")
+    rows.append(Row("re-import of the same file (all unchanged)", ctx.size / (time.perf_counter() - start),
+                    "cards/s"))
+    return rows
