@@ -155,6 +155,8 @@ class Book:
             params.append(label.casefold())
         order = "c.updated_at DESC, c.id DESC" if sort == "updated" else "c.sort_key, c.id"
         with self.snapshot() as db:
+            if label is None:
+                return reader.all_live_contacts(db, order)
             return list(reader.iter_contacts(db, where, params, order))
 
     def search(self, query: str, limit: int | None = 50) -> list[ContactRecord]:
