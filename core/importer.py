@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
 VCARD_SUFFIXES = {".vcf", ".vcard"}
 BATCH_SIZE = 500
-# Processes parsing ahead while this one writes: parsing and storing each take about half the time of an
-# import, so one helper process (on the second core) nearly doubles the rate of large imports.
-PARSE_WORKERS = 1
+# `rolo import` parses ahead in one more process while this one writes (parsing and storing each take
+# about half of an import's time). Library callers opt in: starting processes ("spawn") needs the caller's
+# main module to be import-safe, which a console script is and an arbitrary script may not be.
+CLI_PARSE_WORKERS = 1
 
 
 @dataclass
@@ -94,8 +95,9 @@ def _same_email_or_phone(db: Any, record: Any) -> list[str]:
 
 
 def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
-                 on_card: Callable[[Any], None] | None = None) -> ImportReport:
-    """Import every card of these files; `on_card(result)` is called after each card (for progress)."""
+                 on_card: Callable[[Any], None] | None = None, parse_workers: int = 0) -> ImportReport:
+    """Import every card of these files; `on_card(result)` is called after each card (for progress).
+    `parse_workers` processes parse large files ahead of the writes (see CLI_PARSE_WORKERS)."""
     from rolo.core.vcard import derived_uid, iter_file
 
     report = ImportReport(files=len(files))
@@ -104,7 +106,7 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
     def cards() -> Iterator[Any]:
         for path in files:
             try:
-                yield from iter_file(path, field_names, workers=PARSE_WORKERS)
+                yield from iter_file(path, field_names, workers=parse_workers)
             except OSError as exc:
                 report.failures.append({"file": str(path), "card": None, "reason": exc.strerror or str(exc)})
 

@@ -27,7 +27,7 @@ def import_(env: Env, paths: tuple[str, ...], as_json: bool) -> None:
       rolo import ~/Downloads/contacts.vcf
       rolo import ~/exports/ --json
     """
-    from rolo.core.importer import collect_files, import_files
+    from rolo.core.importer import CLI_PARSE_WORKERS, collect_files, import_files
 
     files = collect_files(paths)
     total = sum(f.stat().st_size for f in files)
@@ -37,9 +37,10 @@ def import_(env: Env, paths: tuple[str, ...], as_json: bool) -> None:
 
         with Progress(transient=True, console=None) as progress:
             task = progress.add_task("importing", total=total)
-            report = import_files(env.book, files, on_card=lambda r: progress.advance(task, len(r.text)))
+            report = import_files(env.book, files, parse_workers=CLI_PARSE_WORKERS,
+                                  on_card=lambda r: progress.advance(task, len(r.text)))
     else:
-        report = import_files(env.book, files)
+        report = import_files(env.book, files, parse_workers=CLI_PARSE_WORKERS)
     if as_json:
         print_json(report.to_json())
     else:
