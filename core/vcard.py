@@ -232,7 +232,7 @@ def _parse_segments(segments: Iterator[bytes], source: str, names: list[str],
         pending = [pool.submit(_parse_segment, following, source, names)]
         for segment in segments:
             pending.append(pool.submit(_parse_segment, segment, source, names))
-            if len(pending) > workers + 1:  # bounded read-ahead keeps memory flat
+            if len(pending) > workers:  # bounded read-ahead keeps memory flat
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
