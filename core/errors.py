@@ -52,3 +52,35 @@ class AdapterError(RoloError):
     def __init__(self, message: str, *, adapter: str | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.adapter = adapter
+
+
+class AdapterAuthError(AdapterError):
+    """The remote refused the credentials (401/403): a missing, wrong or revoked token."""
+
+
+class AdapterUnavailable(AdapterError):
+    """The remote could not be reached or kept failing (network error, timeout, 429/5xx after retries)."""
+
+
+class RemoteRejected(AdapterError):
+    """The remote refused one request (a 4xx other than 401/403/429, or a 5xx): .status, .code (the API's error
+    code, e.g. "validation_error"), and for a record-level refusal .remote_id when known."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 remote_id: str | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.status = status
+        self.code = code
+        self.remote_id = remote_id
+
+
+class SyncConflict(RoloError):
+    """A field changed on both sides to different values: .contact_id, .field, .local, .remote."""
+
+    def __init__(self, message: str, *, contact_id: int | None = None, field: str | None = None,
+                 local: object = None, remote: object = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.contact_id = contact_id
+        self.field = field
+        self.local = local
+        self.remote = remote

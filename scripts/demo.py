@@ -58,8 +58,128 @@ def main() -> None:
     run("search", "bernoulli")
     run("email", "northwind")
     run("birthdays", "--within", "60")
+    sync_tour()
+    relate_tour()
+    relatecrm_tour()
     print(f"\n# Done. Try more yourself: export ROLO_CONFIG={REPO / 'sample_book' / 'rolo.toml'}; "
           f"{ROLO.relative_to(REPO)} --help")
+
+
+def sync_tour() -> None:
+    """Sync with a Relm CRM: its emulator, started the way a user would (`rolo emulate relm`)."""
+    import json
+
+    import httpx
+
+    # `rolo remote add` writes to the config file: use a copy, so sample_book/rolo.toml stays as it is
+    config = DEMO / "rolo.toml"
+    shutil.copy(REPO / "sample_book" / "rolo.toml", config)
+    os.environ["ROLO_CONFIG"] = str(config)
+    print("\n# Sync with a remote CRM. No account needed: rolo emulates Relm on 127.0.0.1")
+    print("$ rolo emulate relm --port 0 --json &")
+    server = subprocess.Popen([str(ROLO), "emulate", "relm", "--port", "0", "--json"], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        info = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        print(json.dumps(info))
+        os.environ["RELM_KEY"] = info["api_key"]
+        relm = httpx.Client(base_url=info["url"], headers={"Authorization": f"Bearer {info['api_key']}"})
+        # someone already keeps a contact in the CRM
+        relm.post("/v1/contacts", json={"first_name": "Alan", "last_name": "Turing", "email": "alan@example.com"})
+        print("$ export RELM_KEY=...   # the key it printed")
+        run("remote", "add", "crm", "--adapter", "relm", "--url", info["url"], "--token-env", "RELM_KEY")
+        run("remote", "test", "crm")
+        print("\n# Relm keeps emails unique, so merge the other pair `rolo dupes` finds before the first sync:")
+        run("merge", "4137B8E2", "8fbc9615")
+        run("sync", "--dry-run")
+        run("sync")
+        print("\n# Now Ada's family name changes in the book and, differently, in the CRM; Alan's only there:")
+        run("edit", "ada@example.com", "--set", "family=King")
+        people = {c["email"]: c["id"] for c in relm.get("/v1/contacts", params={"limit": 200}).json()["data"]}
+        relm.patch(f"/v1/contacts/{people['ada@example.com']}", json={"last_name": "Byron"})
+        relm.patch(f"/v1/contacts/{people['alan@example.com']}", json={"last_name": "Turing-Smith"})
+        run("sync")
+        run("conflicts")
+        print("# the book won (the default policy, --conflict local); take the CRM's value after all:")
+        conflict = json.loads(subprocess.run([str(ROLO), "conflicts", "--json"], capture_output=True,
+                                             text=True).stdout)[0]
+        run("conflicts", "resolve", str(conflict["id"]), "--take", "remote")
+        run("sync")
+        run("show", "ada@example.com")
+        run("remote", "show", "crm")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def relate_tour() -> None:
+    """Sync the same book with Relate too: labels become Relate lists, phones come back in E.164."""
+    import json
+
+    import httpx
+
+    print("\n# A second remote: Relate (`rolo emulate relate`), where each label is a list of contacts")
+    server = subprocess.Popen([str(ROLO), "emulate", "relate", "--port", "0", "--json"], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        info = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        os.environ["RELATE_KEY"] = info["api_key"]
+        relate = httpx.Client(base_url=info["url"], headers={"Authorization": f"Bearer {info['api_key']}"})
+        relate.post("/v1/contacts", json={"first_name": "Paul", "last_name": "Atreides", "emails": ["paul@atreid.es"],
+                                          "phone_numbers": ["010-1234-5678"], "organization_id": "auto"})
+        run("remote", "add", "rel", "--adapter", "relate", "--url", info["url"], "--token-env", "RELATE_KEY")
+        run("sync", "rel")
+        print("\n# In Relate, Ada joins the Climbing list and gets a second address; in the book, Paul gets a label:")
+        lists = {item["name"]: item["id"] for item in relate.get("/v1/lists", params={"first": 100}).json()["data"]}
+        (ada,) = relate.get("/v1/contacts", params={"email": "ada@example.com"}).json()["data"]
+        relate.post(f"/v1/lists/{lists['Climbing']}/entries", json={"entryable_id": ada["id"],
+                                                                   "entryable_type": "Contact"})
+        relate.patch(f"/v1/contacts/{ada['id']}", json={"emails": ["ada@analytical.example"]})
+        run("label", "add", "paul@atreid.es", "Book Club")
+        run("sync", "rel")
+        run("show", "paul@atreid.es")
+        run("show", "ada@example.com")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+
+def relatecrm_tour() -> None:
+    """Sync the same book with relatecrm: one POST per contact, PUT as a full update, phone types."""
+    import json
+
+    import httpx
+
+    print("\n# A self-hosted CRM: relatecrm (`rolo emulate relatecrm`); its phones are mobile, work or other")
+    server = subprocess.Popen([str(ROLO), "emulate", "relatecrm", "--port", "0", "--json"], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        info = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        os.environ["RELATECRM_TOKEN"] = info["api_key"]
+        crm = httpx.Client(base_url=info["url"], headers={"Authorization": f"Bearer {info['api_key']}",
+                                                          "Accept": "application/json"})
+        crm.post("/api/contacts", json={"first_name": "Katherine", "last_name": "Johnson", "job_title": "Mathematician",
+                                        "phones": [{"number": "+1 757 555 0100", "type": "work"}]})
+        run("remote", "add", "hq", "--adapter", "relatecrm", "--url", info["url"], "--token-env", "RELATECRM_TOKEN")
+        run("sync", "hq")
+        print("\n# In the book, Ada gets a home number (relatecrm can only type it 'other') and Katherine a label:")
+        run("edit", "ada@example.com", "--add-phone", "home:+44 20 7946 0999")
+        run("label", "add", "+1 757 555 0100", "NASA")
+        run("sync", "hq")
+        (ada,) = crm.get("/api/contacts/search", params={"q": "ada@example.com", "search_fields": "email:="}).json()
+        print(f"# relatecrm now has her phones as {json.dumps(ada['phones'])}")
+        print("# and someone changes her job title there (a PUT: the whole record is sent again, or it is cleared):")
+        body = {k: v for k, v in ada.items() if k not in ("id", "created_at", "updated_at", "activities")}
+        crm.put(f"/api/contacts/{ada['id']}", json={**body, "job_title": "Countess of Lovelace"})
+        run("sync", "hq")
+        print("# the CRM's title is in the book, and the home number is still 'home' there:")
+        run("show", "ada@example.com")
+        run("edit", "ada@example.com", "--set", "nickname=Enchantress")  # not carried: stays in the book
+        run("sync", "hq")
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,11 @@ COMMANDS = {
     "dupes": "dupes:dupes",
     "merge": "dupes:merge",
     "plugins": "plugins:plugins",
+    "remote": "remote:remote",
+    "sync": "sync:sync",
+    "conflicts": "sync:conflicts",
+    "daemon": "sync:daemon",
+    "emulate": "sync:emulate",
 }
 
 

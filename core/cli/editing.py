@@ -25,7 +25,10 @@ def _apply_options(record: ContactRecord, region: str, sets, add_emails, rm_emai
     from rolo.core.emails import email_key
     from rolo.core.phones import to_e164
 
-    for name, value in parse_assignments(sets, "--set"):
+    parts = ("prefix", "given_name", "additional_names", "family_name", "suffix")
+    derived = record.formatted_name == " ".join(getattr(record, p) for p in parts if getattr(record, p))
+    assignments = parse_assignments(sets, "--set")
+    for name, value in assignments:
         attr = SETTABLE.get(name.lower())
         if attr == "starred":
             if value.lower() not in ("yes", "no", "true", "false", "1", "0"):
@@ -37,6 +40,10 @@ def _apply_options(record: ContactRecord, region: str, sets, add_emails, rm_emai
             record.custom_fields[name] = value
         else:
             record.custom_fields = {k: v for k, v in record.custom_fields.items() if k.lower() != name.lower()}
+    # A formatted name that was just the name parts follows them (`--set family=King` renames Ada Lovelace
+    # to Ada King), unless this edit sets the formatted name itself.
+    if derived and not any(SETTABLE.get(n.lower()) == "formatted_name" for n, _ in assignments):
+        record.formatted_name = ""
     for address in rm_emails:
         kept = [e for e in record.emails if email_key(e.address) != email_key(address)]
         if len(kept) == len(record.emails):

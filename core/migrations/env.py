@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import rolo.core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import rolo.core.sync.models  # noqa: F401  (the sync state tables)
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")

@@ -94,3 +94,9 @@ def test_scripted_edit_errors_leave_the_contact_unchanged(rolo, ada):
     assert "no custom field named 'nope'" in rolo.fails("edit", ada, "--set", "nope=1")
     assert "expects NAME=VALUE" in rolo.fails("edit", ada, "--set", "title")
     assert rolo.json("show", ada)["revision"] == 1
+
+
+def test_formatted_name_follows_name_parts_unless_set(rolo, ada):
+    assert rolo.json("edit", ada, "--set", "family=King")["formatted_name"] == "Ada King"
+    assert rolo.json("edit", ada, "--set", "name=Countess of Lovelace")["formatted_name"] == "Countess of Lovelace"
+    assert rolo.json("edit", ada, "--set", "given=Augusta")["formatted_name"] == "Countess of Lovelace"

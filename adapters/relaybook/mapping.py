@@ -1,0 +1,507 @@
+"""RelayBook contacts ↔ the book's JSON contact object (`rolo.core.record.ContactRecord.to_json`).
+
+What the adapter carries (`CARRIED_FIELDS`) and how:
+
+==================  ==============================  ==================================================
+book key            RelayBook                       notes
+==================  ==============================  ==================================================
+given_name          first_name                      ``""`` and null are both "none"; ``""`` clears
+family_name         last_name
+organization        company
+title               job_title
+birthday            birthday                        ``--MM-DD`` (no year) travels as ``1604-MM-DD``,
+                                                    the year Apple Contacts uses for "no year"
+emails              emails                          labels: see "Label vocabularies"
+phones              phones                          the number as typed (not E.164)
+addresses           addresses                       street, city → locality, state → region,
+                                                    zip → postal_code, country as written; po_box
+                                                    and extended are not carried (None both ways:
+                                                    the engine keeps the local parts)
+urls                website + socials               see "Websites and socials"
+labels              the book's labels               through the labels endpoints (`BookExtras`)
+custom_fields       custom_fields                   through the bulk endpoint (`BookExtras`)
+notes               notes
+starred             starred                         PATCHed after a create (create does not take it)
+==================  ==============================  ==================================================
+
+**Not carried** (`NOT_CARRIED`): formatted_name, prefix, additional_names, suffix, nickname, department,
+kind, photos; RelayBook's ``dates``, ``relationships`` and ``photo_url`` are not read. RelayBook needs a first
+name, last name or company, so a contact with none of them (only an email, say) is refused by RelayBook
+(reported and skipped by the engine).
+
+**Label vocabularies.** RelayBook's are small: emails ``work|personal|other``, phones ``mobile|work|other``,
+addresses ``home|work|other``. A book label is sent as the first that fits (`remote_label`): emails
+``work`` → work, ``home``/``personal``/``private`` → personal, anything else → other; phones ``mobile``/
+``cell``/``iphone`` (even ``home mobile``) → mobile, ``work`` without ``fax``/``pager`` → work, anything else
+(``home``, ``fax``, ``main``, none) → other; addresses ``home`` → home, ``work`` → work, else other. Read back
+(`book_label`), a remote label becomes the book's usual word for it: work → ``work``, personal → ``home``
+(what vCards say), mobile → ``mobile``, home → ``home``, and other → no label.
+
+**A pull never degrades a label.** Some book labels do not survive that round trip: a ``home`` phone is sent
+as ``other``, which reads back as no label. The engine compares each side with its own snapshot, so nothing
+moves while neither side changes; but once RelayBook's phones change (a number added there), the whole list
+is pulled, and a ``home`` read back as nothing would replace the book's ``home``. So the adapter remembers,
+in RelayBook, the book label of every entry whose label does not survive: a reserved custom field,
+``rolo_entry_labels`` (`ENTRY_LABELS_KEY`), holds JSON like ``{"phones": {"+15550123": "home"}}``, keyed by
+the entry's value (email without case, phone digits, address street|city|zip, url). Reading an entry, the
+adapter reports the remembered label when RelayBook's label is still the image of it (`remote_label` of the
+remembered label), and RelayBook's own label otherwise: a ``home`` phone kept as ``other`` in RelayBook reads
+as ``home``, while one a RelayBook user relabelled ``work`` reads as ``work``. The field is written only when
+some label needs remembering, never appears among the pulled custom fields, and a book field of that name
+is refused (`RemoteRejected`, code ``reserved_field``).
+
+**Websites and socials.** The book has one list of urls. Urls whose label names a platform RelayBook knows
+(``linkedin``, ``x`` or ``twitter``, ``instagram``, ``facebook``, ``github``, ``youtube``) are socials with that
+label. The url labelled ``website``/``homepage`` (else the first other url) is ``website``; any further urls are
+socials labelled ``other``. Reading, ``website`` comes first (label: none, or the remembered one), then the
+socials in RelayBook's order (``other`` reads as no label). So urls may come back in another order than the
+book's: a pull of changed urls reorders the book's list, and a first link by email may report the order as a
+conflict (settled by the policy; nothing is lost).
+
+**Primary entries.** RelayBook allows one primary email and one primary phone: the book's first primary one
+is sent as primary. Addresses have no primary flag.
+
+**Versions.** `RemoteRecord.version` is a digest of the record's book data (labels and custom fields
+included), since changing a contact's labels may leave its ``updated_at`` alone on some servers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from rolo.core.errors import RemoteRejected
+from rolo.core.fields import field_key
+
+if TYPE_CHECKING:
+    from rolo.adapters.relaybook.client import RelayBookClient
+
+CARRIED_FIELDS = frozenset({
+    "given_name", "family_name", "organization", "title", "birthday", "emails", "phones", "addresses", "urls",
+    "labels", "custom_fields", "notes", "starred",
+})
+NOT_CARRIED = frozenset({
+    "formatted_name", "prefix", "additional_names", "suffix", "nickname", "department", "kind",
+})
+LIST_KEYS = ("emails", "phones", "addresses", "urls")
+ENTRY_LABELS_KEY = "rolo_entry_labels"
+NO_YEAR = "1604"
+SOCIALS = {"linkedin": "linkedin", "x": "x", "twitter": "x", "instagram": "instagram", "facebook": "facebook",
+           "github": "github", "youtube": "youtube"}
+WEBSITE_LABELS = frozenset({"website", "homepage", "home page", "web"})
+#: RelayBook label → the book's word for it (None: no label)
+BOOK_WORDS: dict[str, dict[str, str | None]] = {
+    "emails": {"work": "work", "personal": "home", "other": None},
+    "phones": {"mobile": "mobile", "work": "work", "other": None},
+    "addresses": {"home": "home", "work": "work", "other": None},
+}
+
+
+# -- labels --------------------------------------------------------------------------------------------------
+
+
+def _words(label: str | None) -> set[str]:
+    return set(re.split(r"[\s,;/_-]+", (label or "").casefold())) - {""}
+
+
+def remote_label(kind: str, label: str | None) -> str:
+    """The RelayBook label of a book entry label (`kind`: emails, phones, addresses; urls: see `url_slot`)."""
+    words = _words(label)
+    if kind == "emails":
+        if "work" in words:
+            return "work"
+        return "personal" if words & {"home", "personal", "private"} else "other"
+    if kind == "phones":
+        if words & {"mobile", "cell", "iphone"}:
+            return "mobile"
+        return "work" if "work" in words and not words & {"fax", "pager"} else "other"
+    if kind == "addresses":
+        if "home" in words:
+            return "home"
+        return "work" if "work" in words else "other"
+    return url_slot(label)
+
+
+def book_label(kind: str, label: str | None) -> str | None:
+    """The book's word for a RelayBook label (urls: the social's name; website and `other`: None)."""
+    if kind == "urls":
+        return None if label in (None, "other", "website") else label
+    return BOOK_WORDS[kind].get(label or "other")
+
+
+def url_slot(label: str | None) -> str:
+    """Where a book url goes: a social label, or "other" (the website or an `other` social)."""
+    key = (label or "").strip().casefold()
+    return SOCIALS.get(key, "other")
+
+
+def entry_key(kind: str, entry: Mapping[str, Any]) -> str:
+    """What identifies an entry in the remembered labels: its value, compared loosely."""
+    if kind == "emails":
+        return str(entry.get("address") or "").strip().casefold()
+    if kind == "phones":
+        text = str(entry.get("number") or "")
+        return ("+" if text.strip().startswith("+") else "") + re.sub(r"\D", "", text)
+    if kind == "addresses":
+        parts = (entry.get("street"), entry.get("locality"), entry.get("postal_code"))
+        return "|".join(" ".join(str(p or "").split()).casefold() for p in parts)
+    return str(entry.get("url") or "").strip()
+
+
+def _label_of(entry: Mapping[str, Any]) -> str | None:
+    label = entry.get("label")
+    return str(label) if label not in (None, "") else None
+
+
+def entry_labels(data: Mapping[str, Any]) -> dict[str, dict[str, str | None]]:
+    """The labels of `data`'s entries that RelayBook's vocabulary would lose, by list and entry key."""
+    remembered: dict[str, dict[str, str | None]] = {}
+    for kind in LIST_KEYS:
+        for entry in data.get(kind) or []:
+            label = _label_of(entry)
+            read_back = book_label(kind, remote_label(kind, label))
+            if (read_back or "").casefold() != (label or "").casefold():
+                remembered.setdefault(kind, {})[entry_key(kind, entry)] = label
+    return remembered
+
+
+def encode_entry_labels(remembered: Mapping[str, Mapping[str, str | None]]) -> str | None:
+    """The reserved custom field's value (compact JSON), or None when nothing needs remembering."""
+    if not any(remembered.values()):
+        return None
+    return json.dumps({k: dict(v) for k, v in sorted(remembered.items()) if v}, separators=(",", ":"),
+                      sort_keys=True, ensure_ascii=False)
+
+
+def decode_entry_labels(value: Any) -> dict[str, dict[str, str | None]]:
+    """The remembered labels from the reserved field's value; a value rolo did not write reads as none."""
+    try:
+        data = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return {}
+    if not isinstance(data, Mapping):
+        return {}
+    return {k: {str(e): (str(v) if v is not None else None) for e, v in entries.items()}
+            for k, entries in data.items() if k in LIST_KEYS and isinstance(entries, Mapping)}
+
+
+def _pulled_label(kind: str, remote: str | None, key: str, remembered: Mapping[str, Mapping[str, Any]]) -> Any:
+    """The label to report for a remote entry: the remembered book label while RelayBook still holds its
+    image, else the book's word for RelayBook's label."""
+    known = remembered.get(kind) or {}
+    if key in known:
+        kept = known[key]
+        image = remote_label(kind, kept)
+        slot = remote if kind != "urls" else ("other" if remote in (None, "website") else remote)
+        if image == slot:
+            return kept
+    return book_label(kind, remote)
+
+
+# -- values --------------------------------------------------------------------------------------------------
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def birthday_to_remote(value: Any) -> str | None:
+    """`YYYY-MM-DD` as is, `--MM-DD` as `1604-MM-DD`; anything else None."""
+    text = _clean(value)
+    if text is None:
+        return None
+    if re.fullmatch(r"--\d{2}-\d{2}", text):
+        return NO_YEAR + text[1:]
+    return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+
+
+def birthday_to_book(value: Any) -> str | None:
+    """The inverse of `birthday_to_remote`."""
+    text = _clean(value)
+    if text is None:
+        return None
+    return "-" + text[len(NO_YEAR):] if text.startswith(NO_YEAR + "-") else text
+
+
+# -- records -------------------------------------------------------------------------------------------------
+
+
+def to_book(contact: Mapping[str, Any], labels: Iterable[str]) -> dict[str, Any]:
+    """A RelayBook contact as the book's `data`: every carried key present, empty ones empty.
+
+    Args:
+        contact: the contact as RelayBook returned it.
+        labels: the names of its labels (read through the labels endpoints).
+    """
+    custom = dict(contact.get("custom_fields") or {})
+    remembered = decode_entry_labels(custom.pop(ENTRY_LABELS_KEY, None))
+    emails = [
+        {"address": str(e.get("address") or "").strip(),
+         "label": _pulled_label("emails", e.get("label"), entry_key("emails", e), remembered),
+         "primary": bool(e.get("primary"))}
+        for e in contact.get("emails") or [] if isinstance(e, Mapping) and _clean(e.get("address"))
+    ]
+    phones = [
+        {"number": str(p.get("number") or "").strip(), "e164": None,
+         "label": _pulled_label("phones", p.get("label"), entry_key("phones", p), remembered),
+         "primary": bool(p.get("primary"))}
+        for p in contact.get("phones") or [] if isinstance(p, Mapping) and _clean(p.get("number"))
+    ]
+    addresses = []
+    for a in contact.get("addresses") or []:
+        if not isinstance(a, Mapping):
+            continue
+        entry = {"label": None, "po_box": None, "street": _clean(a.get("street")), "extended": None,
+                 "locality": _clean(a.get("city")), "region": _clean(a.get("state")),
+                 "postal_code": _clean(a.get("zip")), "country": _clean(a.get("country"))}
+        entry["label"] = _pulled_label("addresses", a.get("label"), entry_key("addresses", entry), remembered)
+        addresses.append(entry)
+    urls = []
+    website = _clean(contact.get("website"))
+    if website:
+        urls.append({"label": _pulled_label("urls", "website", website, remembered), "url": website})
+    for s in contact.get("socials") or []:
+        if isinstance(s, Mapping) and _clean(s.get("value")):
+            value = str(s["value"]).strip()
+            urls.append({"label": _pulled_label("urls", s.get("label"), value, remembered), "url": value})
+    return {
+        "given_name": _clean(contact.get("first_name")),
+        "family_name": _clean(contact.get("last_name")),
+        "organization": _clean(contact.get("company")),
+        "title": _clean(contact.get("job_title")),
+        "birthday": birthday_to_book(contact.get("birthday")),
+        "emails": emails,
+        "phones": phones,
+        "addresses": addresses,
+        "urls": urls,
+        "labels": sorted({str(n) for n in labels}, key=str.casefold),
+        "custom_fields": {k: v for k, v in custom.items() if v not in (None, "", [])},
+        "notes": _clean(contact.get("notes")),
+        "starred": bool(contact.get("starred")),
+    }
+
+
+def _one_primary(entries: list[dict[str, Any]], source: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    seen = False
+    for entry, original in zip(entries, source, strict=True):
+        entry["primary"] = bool(original.get("primary")) and not seen
+        seen = seen or entry["primary"]
+    return entries
+
+
+def to_relaybook(data: Mapping[str, Any], *, keys: Iterable[str] | None = None, create: bool = False
+                 ) -> dict[str, Any]:
+    """The create or PATCH body for the book's `data` (labels and custom fields go elsewhere: `BookExtras`).
+
+    Args:
+        data: carried book keys (for a PATCH, the whole record: arrays are always sent complete).
+        keys: the book keys to send (a PATCH sends the changed ones); all carried keys in `data` when None.
+        create: a create body (it cannot carry `starred`).
+    """
+    wanted = set(data) & CARRIED_FIELDS if keys is None else set(keys) & CARRIED_FIELDS
+    body: dict[str, Any] = {}
+    for book, remote in (("given_name", "first_name"), ("family_name", "last_name"),
+                         ("organization", "company"), ("title", "job_title"), ("notes", "notes")):
+        if book in wanted:
+            body[remote] = _clean(data.get(book)) or ""
+    if "birthday" in wanted:
+        body["birthday"] = birthday_to_remote(data.get("birthday"))
+    if "emails" in wanted:
+        source = [e for e in data.get("emails") or [] if _clean(e.get("address"))]
+        body["emails"] = _one_primary([{"address": _clean(e["address"]), "label": remote_label("emails", _label_of(e))}
+                                       for e in source], source)
+    if "phones" in wanted:
+        source = [p for p in data.get("phones") or [] if _clean(p.get("number"))]
+        body["phones"] = _one_primary([{"number": _clean(p["number"]), "label": remote_label("phones", _label_of(p))}
+                                       for p in source], source)
+    if "addresses" in wanted:
+        body["addresses"] = [
+            {"label": remote_label("addresses", _label_of(a)), "street": _clean(a.get("street")),
+             "city": _clean(a.get("locality")), "state": _clean(a.get("region")),
+             "zip": _clean(a.get("postal_code")), "country": _clean(a.get("country"))}
+            for a in data.get("addresses") or []
+            if any(_clean(a.get(k)) for k in ("street", "locality", "region", "postal_code", "country"))
+        ]
+    if "urls" in wanted:
+        body.update(urls_to_remote(data.get("urls") or []))
+    if "starred" in wanted and not create:
+        body["starred"] = bool(data.get("starred"))
+    return body
+
+
+def urls_to_remote(urls: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """`website` and `socials` from the book's urls (see "Websites and socials")."""
+    entries = [(_label_of(u), str(u.get("url") or "").strip()) for u in urls]
+    entries = [(label, value) for label, value in entries if value]
+    plain = [i for i, (label, _) in enumerate(entries) if url_slot(label) == "other"]
+    named = [i for i in plain if (entries[i][0] or "").casefold() in WEBSITE_LABELS]
+    site: int | None = (named or plain)[0] if (named or plain) else None
+    socials = [{"label": url_slot(label), "value": value}
+               for i, (label, value) in enumerate(entries) if i != site]
+    return {"website": entries[site][1] if site is not None else "", "socials": socials}
+
+
+def custom_field_changes(wanted: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The custom field values to write so that `current` (RelayBook's, the reserved field left out) becomes
+    `wanted` (the book's): changed values, and null for keys the book no longer has. Names compare as the
+    book compares them (case-insensitively, `-` as `_`), keeping RelayBook's spelling of an existing key."""
+    remote_names = {field_key(k): k for k in current if k != ENTRY_LABELS_KEY}
+    changes: dict[str, Any] = {}
+    kept = set()
+    for name, value in wanted.items():
+        if value in (None, "", []):
+            continue
+        if field_key(name) == field_key(ENTRY_LABELS_KEY):
+            raise RemoteRejected(f"relaybook: custom field {name!r}: the name is rolo's own in RelayBook",
+                                 adapter="relaybook", code="reserved_field")
+        key = remote_names.get(field_key(name), name)
+        kept.add(field_key(name))
+        if current.get(key) != value:
+            changes[key] = value
+    for fkey, key in remote_names.items():
+        if fkey not in kept and current.get(key) is not None:
+            changes[key] = None
+    return changes
+
+
+def identity(contact: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What a create body and the contact it made share: names, company, title, emails, phones (loosely)."""
+    return (
+        (contact.get("first_name") or "").strip().casefold(),
+        (contact.get("last_name") or "").strip().casefold(),
+        (contact.get("company") or "").strip().casefold(),
+        (contact.get("job_title") or "").strip().casefold(),
+        tuple(sorted(entry_key("emails", e) for e in contact.get("emails") or [])),
+        tuple(sorted(entry_key("phones", p) for p in contact.get("phones") or [])),
+    )
+
+
+def version_of(data: Mapping[str, Any]) -> str:
+    """A digest of a record's book data: it changes whenever anything rolo carries changes."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# -- the designed endpoints: labels and custom fields, in one place ------------------------------------------
+
+
+class BookExtras:
+    """Labels and custom fields, which RelayBook sets only through pages its contact document refers to and
+    the seeds do not hold ("Books & Labels", "Bulk Operations#Bulk Update Custom Field"). Every use of those
+    endpoints by the adapter goes through this class, so that a real RelayBook that shapes them differently
+    needs changes here (and in `client.py`) only.
+
+    Labels are listed once per run (name → id, created on demand); a contact's labels are read by walking
+    each label's members, or from a `labels` array on the contact when a server sends one.
+    """
+
+    def __init__(self, client: RelayBookClient) -> None:
+        self.client = client
+        self._ids: dict[str, str] | None = None  # casefolded name -> label id
+        self._names: dict[str, str] = {}  # label id -> name
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def _load(self) -> dict[str, str]:
+        if self._ids is None:
+            self._ids = {}
+            for label in self.client.list_labels():
+                self._remember(label)
+        return self._ids
+
+    def _remember(self, label: Mapping[str, Any]) -> None:
+        ids = self._load() if self._ids is None else self._ids
+        name = str(label.get("name") or "").strip()
+        if name:
+            ids.setdefault(name.casefold(), str(label["id"]))
+            self._names[str(label["id"])] = name
+
+    def labels_by_contact(self) -> dict[str, list[str]]:
+        """Every contact's label names, by contact id (one walk per label)."""
+        found: dict[str, list[str]] = {}
+        self._ids = None  # a fresh listing for each pull
+        for label_id in list(self._load().values()):
+            name = self._names[label_id]
+            for contact_id in self.client.label_members(label_id):
+                found.setdefault(contact_id, []).append(name)
+        return found
+
+    def labels_of(self, contact: Mapping[str, Any]) -> list[str]:
+        """One contact's label names (from the contact when it carries them, else one request)."""
+        carried = _carried_labels(contact)
+        if carried is not None:
+            return carried
+        labels = self.client.contact_labels(str(contact["id"]))
+        for label in labels:
+            self._remember(label)
+        return [str(label.get("name")) for label in labels if label.get("name")]
+
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def label_id(self, name: str) -> str:
+        """The id of the book's label `name`, created when missing."""
+        ids = self._load()
+        found = ids.get(name.casefold())
+        if found:
+            return found
+        try:
+            label = self.client.create_label(name)
+        except RemoteRejected as err:
+            if err.status != 409:
+                raise
+            self._ids = None  # created meanwhile (another client, or a retried request that went through)
+            found = self._load().get(name.casefold())
+            if found is None:
+                raise
+            return found
+        self._remember(label)
+        return str(label["id"])
+
+    def set_labels(self, contact_id: str, wanted: Iterable[str], current: Iterable[str]) -> list[str]:
+        """Give a contact exactly the labels `wanted` (names, without case), knowing it has `current`."""
+        want = {n.casefold(): n for n in wanted if str(n).strip()}
+        have = {n.casefold(): n for n in current}
+        add = {k: self.label_id(want[k]) for k in want if k not in have}
+        if add:
+            self.client.add_labels(contact_id, list(add.values()))
+        for key in have.keys() - want.keys():
+            label_id = self._load().get(key)
+            if label_id is None:
+                continue
+            try:
+                self.client.remove_label(contact_id, label_id)
+            except RemoteRejected as err:
+                if err.status != 404:  # not there (any more): what we wanted
+                    raise
+        # as RelayBook spells them, so that the next listing reads the same
+        names = [have.get(k) or self._names.get(add[k], want[k]) for k in want]
+        return sorted(names, key=str.casefold)
+
+    def set_custom_fields(self, contact: Mapping[str, Any], values: Mapping[str, Any] | None,
+                          remembered: str | None) -> Mapping[str, Any]:
+        """Write the book's custom fields (`values`, or None to leave them) and the remembered entry labels
+        of one contact, in one bulk request when anything differs; returns the contact as it now stands."""
+        current = dict(contact.get("custom_fields") or {})
+        changes = custom_field_changes(values, current) if values is not None else {}
+        if current.get(ENTRY_LABELS_KEY) != remembered:
+            changes[ENTRY_LABELS_KEY] = remembered
+        if not changes:
+            return contact
+        updates = [{"contact_id": contact["id"], "key": k, "value": v} for k, v in changes.items()]
+        stored = self.client.bulk_update_custom_fields(updates)
+        return next((c for c in stored if c.get("id") == contact["id"]), contact)
+
+
+def _carried_labels(contact: Mapping[str, Any]) -> list[str] | None:
+    """Labels a server put on the contact object itself (names, or objects with a name), or None."""
+    labels = contact.get("labels")
+    if not isinstance(labels, list):
+        return None
+    names = [label.get("name") if isinstance(label, Mapping) else label for label in labels]
+    return [str(n) for n in names if n]

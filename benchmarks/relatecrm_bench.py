@@ -1,0 +1,145 @@
+"""Sync with relatecrm, against the relatecrm emulator running in its own process (`rolo emulate relatecrm`), as
+a user would.
+
+- first push: a book of 10,000 contacts synced to an empty installation. relatecrm has no batch create, so
+  it is one POST per contact (its company in the same body), plus one POST per company the book's
+  organizations need. The generated contacts carry their phone labels, addresses and labels as they come;
+  the generator's duplicate emails get addresses of their own, since relatecrm keeps emails unique;
+- no-op sync: the same, nothing changed on either side. relatecrm cannot list deletions, so the engine lists
+  every record (100 pages of 100, the API's largest) and the companies; the figure the target applies to is
+  the rest, the engine's own time;
+- a sync after 100 local edits (100 full-record PUTs after the listing).
+
+The engine runs in this process through `SyncEngine`, exactly as `rolo sync` does; the emulator runs in
+another, so the two do not share one interpreter lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import time
+from typing import Any
+
+from generate import BOOK_REGION
+from registry import BIN, Row, RunContext, at_most, benchmark, fill_book
+
+SIZE, QUICK = 10_000, 2_000
+EDITS = 100
+
+
+class _Timed:
+    """Wraps an adapter to add up the time spent in its calls (HTTP and mapping)."""
+
+    def __init__(self, adapter: Any) -> None:
+        self._adapter = adapter
+        self.seconds = 0.0
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._adapter, name)
+        if not callable(attr) or name.startswith("_") or name in ("emulator",):
+            return attr
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - began
+                self.calls += 1
+
+        return timed
+
+
+class _Installation:
+    """A relatecrm emulator in its own process, a book, and the remote `bench` configured for them."""
+
+    def __init__(self, ctx: RunContext, name: str, records: list[Any]) -> None:
+        from rolo.core.config import load_config
+        from rolo.core.plugins import new_plugin_manager
+        from rolo.core.sync import remotes
+
+        self.ctx = ctx
+        self.server = subprocess.Popen([str(BIN / "rolo"), "emulate", "relatecrm", "--port", "0", "--json"],
+                                       env={**ctx.env, "ROLO_LOAD_PLUGINS": ""}, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, text=True)
+        info = json.loads(self.server.stdout.readline())  # type: ignore[union-attr]
+        self.path = ctx.workdir / f"{name}.db"
+        fill_book(self.path, records)
+        config_path = ctx.workdir / f"{name}.toml"
+        remotes.add_remote(config_path, remotes.Remote("bench", "relatecrm", info["url"],
+                                                       token_env="BENCH_RELATECRM_TOKEN"), replace=True)
+        self.token = info["api_key"]
+        self.config = load_config(config_path)
+        self.pm = new_plugin_manager()
+
+    def sync(self, label: str) -> tuple[float, float, int, Any]:
+        """One sync; (seconds, of which in adapter calls, HTTP requests, report)."""
+        from rolo.core.book import Book
+        from rolo.core.sync import remotes
+        from rolo.core.sync.engine import SyncEngine, SyncOptions
+
+        os.environ["BENCH_RELATECRM_TOKEN"] = self.token
+        adapter = _Timed(remotes.open_adapter(remotes.get_remote(self.config, "bench"), self.pm))
+        requests = [0]
+        adapter.client.event_hooks["request"].append(lambda _: requests.__setitem__(0, requests[0] + 1))
+        with Book(str(self.path), region=BOOK_REGION) as book:
+            began = time.perf_counter()
+            report = SyncEngine(book, "bench", adapter, SyncOptions(full=True), self.pm).run()  # type: ignore[arg-type]
+            total = time.perf_counter() - began
+        adapter.client.close()
+        if report.exit_code != 0:
+            raise RuntimeError(f"{label}: {report.as_dict()}")
+        self.ctx.log(f"relatecrm: {label}: {total:.2f} s, {requests[0]:,} requests, {adapter.calls} adapter calls "
+                     f"taking {adapter.seconds:.2f} s")
+        return total, adapter.seconds, requests[0], report
+
+    def close(self) -> None:
+        self.server.terminate()
+        self.server.wait(10)
+
+
+@benchmark("relatecrm sync", scope="once")
+def relatecrm_sync(ctx: RunContext) -> list[Row]:
+    """First push, no-op sync and a sync after 100 edits, of a 10,000-contact book with the relatecrm emulator."""
+    from generate import ContactGenerator
+    from rolo.core.book import Book
+
+    size = QUICK if ctx.quick else SIZE
+    ctx.log(f"relatecrm: a book of {size:,} contacts")
+    records = [g.record for g in ContactGenerator(seed=7).generate(size)]
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        for entry in record.emails:
+            if entry.address.casefold() in seen:
+                entry.address = f"dup{index}.{entry.address}"
+            seen.add(entry.address.casefold())
+    work = _Installation(ctx, "relatecrm", records)
+    try:
+        first, first_remote, first_requests, report = work.sync("first push")
+        assert report.counts.get("remote_created") == size, report.counts
+        noop, noop_http, noop_requests, report = work.sync("no-op")
+        assert not report.counts, report.counts
+        with Book(str(work.path), region=BOOK_REGION) as book, book.transaction() as tx:
+            chosen = book.contacts()[:EDITS]
+            tx.save_many([(dataclasses.replace(r, family_name=(r.family_name or "") + " Edited"), None)
+                          for r in chosen])
+        edited, edited_http, _, report = work.sync(f"{EDITS} edits")
+        assert report.counts.get("remote_updated") == EDITS, report.counts
+    finally:
+        work.close()
+    return [
+        Row(f"relatecrm: first push of {size:,} contacts (1 POST each, no batch)", size / first, "contacts/s"),
+        Row("  total", first, "s"),
+        Row("  of which remote calls", first_remote, "s"),
+        Row("  HTTP requests (contacts, companies)", first_requests, "requests"),
+        Row(f"relatecrm: no-op sync of {size:,} linked contacts", noop, "s"),
+        Row("  of which listing the remote (contacts and companies, 100 a page)", noop_http, "s"),
+        Row("  HTTP requests", noop_requests, "requests"),
+        Row("  engine time besides the listing", noop - noop_http, "s", at_most(1.0)),
+        Row(f"relatecrm: sync after {EDITS} local edits", edited, "s"),
+        Row("  of which remote calls (listing + 100 PUT)", edited_http, "s"),
+    ]

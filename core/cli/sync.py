@@ -1,0 +1,403 @@
+"""`rolo sync`, `rolo conflicts`, `rolo daemon`, `rolo emulate`: two-way sync with remote CRMs."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+import click
+from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.output import console, print_json
+from rolo.core.errors import RoloError, UserError
+
+if TYPE_CHECKING:
+    from rolo.core.sync.engine import Report
+
+EXIT_SKIPPED = 3
+
+
+def _pm() -> Any:
+    from rolo.core.plugins import get_plugin_manager
+
+    return get_plugin_manager()
+
+
+def _names(env: Env, names: tuple[str, ...]) -> list[str]:
+    from rolo.core.sync import remotes
+
+    configured = remotes.remotes(env.config)
+    if not configured:
+        raise UserError("no remotes configured", hint="rolo remote add NAME --adapter relm --url URL --token-env VAR")
+    for name in names:
+        remotes.get_remote(env.config, name)
+    return list(names) or list(configured)
+
+
+_LABELS = (("local_created", "created"), ("local_updated", "updated"), ("local_deleted", "deleted"))
+_REMOTE = (("remote_created", "created"), ("remote_updated", "updated"), ("remote_deleted", "deleted"))
+
+
+def summary(report: Report) -> str:
+    """One line per remote: what changed on each side."""
+    c = report.counts
+
+    def side(pairs: tuple[tuple[str, str], ...]) -> str:
+        parts = [f"{c[k]} {word}" for k, word in pairs if c.get(k)]
+        return ", ".join(parts) or "no changes"
+
+    line = f"{report.remote}: book {side(_LABELS)}; remote {side(_REMOTE)}"
+    if c.get("linked"):
+        line += f"; {c['linked']} matched by email"
+    if c.get("conflicts"):
+        line += f"; {c['conflicts']} conflicts (see rolo conflicts)"
+    if report.skipped:
+        line += f"; {len(report.skipped)} skipped"
+    return line
+
+
+def _print_plan(report: Report) -> None:
+    out = console()
+    titles = {"local_create": "create in the book", "local_update": "update in the book",
+              "local_delete": "delete from the book", "remote_create": f"create in {report.remote}",
+              "remote_update": f"update in {report.remote}", "remote_delete": f"delete from {report.remote}",
+              "conflicts": "conflicts"}
+    out.print(f"[bold]{report.remote}[/bold] (dry run, nothing changed)")
+    empty = True
+    for key, title in titles.items():
+        rows = report.plan.get(key) or []
+        if not rows:
+            continue
+        empty = False
+        out.print(f"  {title}: {len(rows)}")
+        for row in rows[:20]:
+            who = row.get("name") or row.get("uid") or row.get("remote_id")
+            detail = f" ({', '.join(row['fields'])})" if row.get("fields") else ""
+            if key == "conflicts":
+                detail = f" {row['field']}: keeps {row['kept']}"
+            out.print(f"    {who}{detail}", markup=False)
+        if len(rows) > 20:
+            out.print(f"    … {len(rows) - 20} more")
+    if empty:
+        out.print("  nothing to do")
+
+
+class _Progress:
+    """A rich progress bar on stderr for long syncs (only on a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import Progress
+
+            self.bar = Progress(console=console(stderr=True), transient=True)
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.bar is None or total < 200:
+            return
+        if phase not in self.tasks:
+            self.tasks[phase] = self.bar.add_task({"pull": "pulling", "push": "pushing"}.get(phase, phase),
+                                                  total=total)
+        self.bar.update(self.tasks[phase], completed=done, total=total)
+
+
+def _sync_once(env: Env, names: list[str], options: Any, policy: str | None, as_json: bool) -> int:
+    """Sync each remote once; print; return the exit status (0, 1 or 3)."""
+    from rolo.core.sync.service import describe_error, sync_remote
+
+    pm = _pm()
+    status = 0
+    results: list[dict[str, Any]] = []
+    for name in names:
+        with _Progress(not as_json and sys.stderr.isatty()) as progress:
+            options.progress = progress
+            try:
+                report = sync_remote(env.book, env.config, name, options, pm, policy=policy)
+            except RoloError as exc:
+                if env.debug:
+                    raise
+                status = 1
+                results.append({"remote": name, "status": "failed", "error": describe_error(exc)})
+                if not as_json:
+                    click.echo(f"Error: {name}: {describe_error(exc).removeprefix(f'{name}: ')}", err=True)
+                continue
+        results.append(report.as_dict())
+        if report.exit_code == 1:
+            status = 1
+        elif report.exit_code == EXIT_SKIPPED and status == 0:
+            status = EXIT_SKIPPED
+        if as_json:
+            continue
+        if options.dry_run:
+            _print_plan(report)
+        else:
+            click.echo(summary(report))
+        for item in report.skipped:
+            who = item.get("uid") or item.get("remote_id")
+            click.echo(f"skipped {who}: {item['message']}", err=True)
+        for item in report.errors:
+            click.echo(f"Error: {name}: {item['message']}", err=True)
+    if as_json:
+        print_json(results if len(results) != 1 else results[0])
+    return status
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--dry-run", is_flag=True, help="Print the plan (creates, updates, deletes, conflicts per side); "
+              "change nothing.")
+@click.option("--pull-only", "mode", flag_value="pull", help="Only bring remote changes into the book.")
+@click.option("--push-only", "mode", flag_value="push", help="Only send book changes to the remote.")
+@click.option("--conflict", "policy", type=click.Choice(["local", "remote", "newest"]),
+              help="Who wins a field changed on both sides [default: the remote's `conflict`, else local].")
+@click.option("--force-delete", is_flag=True, help="Propagate a mass deletion the guard refused.")
+@click.option("--full", is_flag=True, help="List the remote completely even where it can list incrementally.")
+@click.option("--every", metavar="DURATION", help="Repeat every DURATION (e.g. 15m) until interrupted.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
+@pass_env
+def sync(env: Env, names: tuple[str, ...], dry_run: bool, mode: str | None, policy: str | None,
+         force_delete: bool, full: bool, every: str | None, as_json: bool) -> None:
+    """Sync the book with remotes (all configured ones, or those named), both ways.
+
+    A field changed on one side flows to the other; a field changed on both sides to different values is a
+    conflict, settled by the policy and logged (`rolo conflicts`). New contacts and deletions flow both
+    ways; fields the remote cannot carry are never cleared in the book. A remote that suddenly lost most of
+    its records is refused (--force-delete to go ahead). A sync that was interrupted resumes without
+    duplicates.
+
+    Exit status: 0 everything synced, 1 an error (nothing more was synced for that remote), 3 some records
+    were skipped (refused by the remote or the book; the others synced).
+
+    \b
+    Example:
+      rolo sync
+      rolo sync work --dry-run
+      rolo sync work --conflict remote --json
+      rolo sync --every 15m
+    """
+    from rolo.core.sync.engine import SyncOptions
+
+    targets = _names(env, names)
+    options = SyncOptions(mode=mode or "both", dry_run=dry_run, force_delete=force_delete, full=True if full else None)
+    if not every:
+        status = _sync_once(env, targets, options, policy, as_json)
+        if status:
+            sys.exit(status)
+        return
+    from rolo.core.sync.remotes import parse_duration
+    from rolo.core.sync.service import run_schedule
+
+    interval = parse_duration(every)
+    if interval < 1:
+        raise UserError("--every must be at least 1s")
+    stop = threading.Event()
+
+    def run_one(name: str) -> bool:
+        return _sync_once(env, [name], options, policy, as_json) != 1
+
+    try:
+        run_schedule(targets, interval, run_one, stop)
+    except KeyboardInterrupt:
+        stop.set()
+        click.echo("stopped", err=True)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--all", "include_resolved", is_flag=True, help="Include resolved conflicts.")
+@click.option("--remote", "remote_name", metavar="NAME", help="Only this remote's.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@click.pass_context
+def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | None, as_json: bool) -> None:
+    """List the conflicts sync settled: a field changed on both sides, the value kept and the one that lost.
+
+    Settle one differently with `rolo conflicts resolve ID --take local|remote|both`.
+
+    \b
+    Example:
+      rolo conflicts
+      rolo conflicts resolve 3 --take remote
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from rolo.core.sync import state
+
+    env = ctx.find_object(Env)
+    rows = state.conflicts(env.book.db, remote=remote_name, include_resolved=include_resolved)  # type: ignore[union-attr]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo("no conflicts")
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("ID", "Remote", "Contact", "Field", "Book value", "Remote value", "Kept"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("ID", "Field", "Kept"))
+    for r in rows:
+        kept = r["kept"] + (f" → {r['resolution']}" if r["resolution"] else "")
+        table.add_row(str(r["id"]), r["remote"], r["name"] or r["uid"], r["field"], _show(r["local"]),
+                      _show(r["remote_value"]), kept)
+    console().print(table)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_show(v) for v in value)
+    if isinstance(value, dict):
+        return str(value.get("address") or value.get("number") or value)
+    return str(value)
+
+
+@conflicts.command("resolve")
+@click.argument("conflict_id", type=int)
+@click.option("--take", type=click.Choice(["local", "remote", "both"]), required=True,
+              help="Keep the book's value, the remote's, or both (the remote version becomes a second, linked "
+                   "contact to merge by hand).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_env
+def resolve(env: Env, conflict_id: int, take: str, as_json: bool) -> None:
+    """Settle a logged conflict; the next sync carries the choice to the remote.
+
+    \b
+    Example:
+      rolo conflicts resolve 3 --take remote
+      rolo conflicts resolve 4 --take both
+    """
+    from rolo.core.sync.service import resolve_conflict
+
+    result = resolve_conflict(env.book, env.config, _pm(), conflict_id, take)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(f"conflict {conflict_id}: {result['outcome']}")
+
+
+@click.command()
+@click.option("--every", default="15m", show_default=True, metavar="DURATION", help="How often to sync each remote.")
+@click.option("--folder", type=click.Path(file_okay=False), help="Drop folder to watch [default: as `rolo watch`].")
+@click.option("--no-watch", is_flag=True, help="Only sync; do not watch a drop folder.")
+@click.option("--no-sync", is_flag=True, help="Only watch; do not sync.")
+@pass_env
+def daemon(env: Env, every: str, folder: str | None, no_watch: bool, no_sync: bool) -> None:
+    """Run the drop-folder watcher and the periodic sync of every remote together, until interrupted.
+
+    A remote that fails is retried later with a growing backoff (up to an hour); the others go on. Each
+    sync prints its one-line summary; the watcher logs each imported file.
+
+    \b
+    Example:
+      rolo daemon --every 15m
+      rolo daemon --no-watch --every 5m
+    """
+    from pathlib import Path
+
+    from rolo.core.sync.remotes import parse_duration, remotes
+    from rolo.core.sync.service import run_schedule
+
+    interval = parse_duration(every)
+    if interval < 1:
+        raise UserError("--every must be at least 1s")
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    if not no_watch:
+        from rolo.plugins.watch.watcher import DropFolderWatcher, default_folder
+
+        target = Path(folder).expanduser() if folder else default_folder(env.config)
+        target.mkdir(parents=True, exist_ok=True)
+        watcher = DropFolderWatcher(env.book, target)
+        threads.append(threading.Thread(target=watcher.run, args=(stop,), name="rolo-watch", daemon=True))
+        click.echo(f"watching {target}", err=True)
+    names = [] if no_sync else list(remotes(env.config))
+    if names:
+        from rolo.core.book import Book
+
+        # the sync loop gets its own connections: the watcher's thread uses the env's book
+        book = Book(env.book.location, region=env.book.region)
+
+        def run_one(name: str) -> bool:
+            from rolo.core.sync.engine import SyncOptions
+            from rolo.core.sync.service import describe_error, sync_remote
+
+            try:
+                report = sync_remote(book, env.config, name, SyncOptions(), _pm())
+            except RoloError as exc:
+                click.echo(f"Error: {name}: {describe_error(exc).removeprefix(f'{name}: ')}", err=True)
+                return False
+            click.echo(summary(report))
+            return report.exit_code != 1
+
+        threads.append(threading.Thread(target=run_schedule, args=(names, interval, run_one, stop),
+                                        name="rolo-sync", daemon=True))
+        click.echo(f"syncing {', '.join(names)} every {every}", err=True)
+    if not threads:
+        raise UserError("nothing to do: no remotes configured and --no-watch given")
+    import signal
+
+    # SIGTERM (a service manager stopping us) ends the loops like Ctrl-C: the file or sync in progress
+    # finishes its current step, then the threads return
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for thread in threads:
+        thread.start()
+    try:
+        while not stop.is_set() and any(t.is_alive() for t in threads):
+            stop.wait(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("stopping", err=True)
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+        signal.signal(signal.SIGTERM, previous)
+
+
+@click.command()
+@click.argument("adapter_name", metavar="ADAPTER")
+@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--json", "as_json", is_flag=True, help="Print the URL and key as JSON.")
+def emulate(adapter_name: str, port: int, as_json: bool) -> None:
+    """Run an adapter's emulator on 127.0.0.1, to try a remote with no account; Ctrl-C stops it.
+
+    It prints its URL and a test key; the data lives in memory and is gone when it stops.
+
+    \b
+    Example:
+      rolo emulate relm --port 8765
+      export RELM_KEY=...   # the key it printed
+      rolo remote add try --adapter relm --url http://127.0.0.1:8765 --token-env RELM_KEY
+    """
+    from rolo.core.sync.remotes import adapter_class
+
+    cls = adapter_class(_pm(), adapter_name)
+    try:
+        server = cls.emulator(port)
+    except NotImplementedError:
+        raise UserError(f"adapter {adapter_name} has no emulator") from None
+    if as_json:
+        print_json({"adapter": adapter_name, "url": server.url, "api_key": server.api_key})
+    else:
+        click.echo(f"{adapter_name} emulator at {server.url}")
+        click.echo(f"api key: {server.api_key}")
+        click.echo("Ctrl-C to stop")
+    sys.stdout.flush()
+    stop = threading.Event()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,0 +1,393 @@
+"""The adapter contract: what a remote CRM plugin implements so rolo can sync a book with it.
+
+An adapter *translates*; the engine (`rolo.core.sync.engine`) *decides*. The adapter turns the remote's
+records into the book's vocabulary and back, and performs the HTTP calls it is asked to. It never touches
+the book, never merges, and never decides what to create or delete.
+
+The book's vocabulary is the JSON contact object (`rolo.core.record.ContactRecord.to_json`, the same object
+`rolo show --json` prints), restricted to the keys the adapter carries (`Capabilities.fields`). A remote
+record in that vocabulary is a `RemoteRecord`; its `data` might look like this for a remote that carries
+names, one email, one phone, the organization, labels and custom fields:
+
+    {"given_name": "Ada", "family_name": "Lovelace",
+     "emails": [{"address": "ada@example.com", "label": None, "primary": True}],
+     "phones": [{"number": "+44 20 7946 0123", "label": None, "primary": True}],
+     "organization": "Analytical Engines Ltd", "labels": ["math"], "custom_fields": {"tier": "close"}}
+
+Rules for `data`, both ways:
+
+- keys are JSON contact keys, only those in `Capabilities.fields`; a key the remote left empty is present
+  with the empty value (`None`, `[]`, `{}`), so that "emptied remotely" and "not carried" differ;
+- list entries use the JSON object's entry shapes (`emails`: address/label/primary; `phones`:
+  number/label/primary, `e164` optional and ignored; `addresses`, `urls` likewise); a sub-key the remote
+  cannot carry is `None`, and the engine keeps the local value of it;
+- a field in `Capabilities.single` is a list of which the remote holds only one entry (say, Relm's single
+  `email`): give and take a list of at most one entry; the engine sends the contact's primary entry and,
+  on a pull, replaces only that entry locally, keeping the others;
+- `custom_fields` maps field name to JSON value (typed: numbers, booleans, lists for multi-valued fields);
+  `labels` is a list of label names. How the remote stores labels (a tag API, a custom field, a list) is
+  the adapter's business; document it in the adapter's docstring;
+- `organization` is the organization's name; resolving it to the remote's company id is the adapter's job.
+
+Errors: adapters translate every transport error at their boundary and raise only the `AdapterError`
+family of `rolo.core.errors` (no httpx exception may leave an adapter):
+
+- `AdapterAuthError`: 401/403;
+- `AdapterUnavailable`: the remote cannot be reached, times out, or keeps answering 429/5xx;
+- `RemoteRejected(status=, code=)`: the remote refused this request (validation, 404 where it matters,
+  409...). The engine skips the record, reports it, and goes on with the others.
+
+Retries: the `httpx.Client` the engine hands the adapter has the remote's base URL and a timeout, and
+does not retry. Retrying 429, 5xx and timeouts with capped backoff, honouring `Retry-After` and the
+rate-limit headers, is the adapter's job at its HTTP boundary, since only the adapter knows which of its
+requests are safe to repeat (a POST only with an idempotency key). rolo's own adapters share
+`rolo.adapters._http.HttpClient` for this; a third-party adapter may use it too. Raise
+`AdapterUnavailable` once retries are spent.
+
+Registering: a plugin module implements the `register_adapters` hook and is listed under the `rolo`
+entry-point group:
+
+    from rolo.core.hookspecs import hookimpl
+
+    @hookimpl
+    def register_adapters(register):
+        register(MyAdapter)
+
+    # pyproject.toml
+    [project.entry-points.rolo]
+    mycrm = "my_package.mycrm"
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    import httpx
+    from rolo.core.errors import RemoteRejected
+    from rolo.core.fields import FieldDefinition
+
+#: Every key of the JSON contact object an adapter may carry (bookkeeping keys such as `uid`,
+#: `revision`, `created_at` are the book's own and never synced).
+SYNCABLE_FIELDS = frozenset({
+    "formatted_name", "prefix", "given_name", "additional_names", "family_name", "suffix", "nickname",
+    "organization", "department", "title", "birthday", "emails", "phones", "addresses", "urls", "labels",
+    "custom_fields", "notes", "starred", "kind",
+})
+#: The list fields among them (one entry per email, phone...).
+LIST_FIELDS = frozenset({"emails", "phones", "addresses", "urls"})
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a remote can carry and do. The engine never asks an adapter for more than this.
+
+    Attributes:
+        fields: the JSON contact keys the remote carries (a subset of `SYNCABLE_FIELDS`). Including
+            "labels", "custom_fields", "organization" or "notes" declares that the remote carries labels,
+            custom fields, organizations or notes.
+        single: list fields of which the remote holds only one entry (e.g. {"emails", "phones"}).
+        deletes: records can be deleted remotely (else local deletions are not propagated, and the
+            remote's records are never deleted by rolo).
+        incremental: `list_changes(since=bookmark)` returns only what changed since the bookmark.
+        batch: `create_many` is implemented (a bulk create/upsert endpoint).
+        batch_size: the most items one `create_many` call takes.
+        idempotent_create: `create` honours its `idempotency_key` (the remote dedupes retries), so a
+            create interrupted by a crash can be replayed safely with the same key and body.
+        lookup: `find` is implemented (a lookup by email or phone), used to find a record whose create
+            was interrupted by a crash when the remote has no idempotency.
+    """
+
+    fields: frozenset[str]
+    single: frozenset[str] = frozenset()
+    deletes: bool = True
+    incremental: bool = False
+    batch: bool = False
+    batch_size: int = 100
+    idempotent_create: bool = False
+    lookup: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = set(self.fields) - SYNCABLE_FIELDS
+        if unknown:
+            raise ValueError(f"capabilities name fields the book does not have: {sorted(unknown)}")
+        if not set(self.single) <= (set(self.fields) & LIST_FIELDS):
+            raise ValueError("`single` must name list fields that are also in `fields`")
+
+    @property
+    def labels(self) -> bool:
+        """The remote carries labels."""
+        return "labels" in self.fields
+
+    @property
+    def custom_fields(self) -> bool:
+        """The remote carries custom fields."""
+        return "custom_fields" in self.fields
+
+    @property
+    def organizations(self) -> bool:
+        """The remote carries the organization."""
+        return "organization" in self.fields
+
+    @property
+    def notes(self) -> bool:
+        """The remote carries notes."""
+        return "notes" in self.fields
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly view (for `rolo remote show --json`)."""
+        return {
+            "fields": sorted(self.fields), "single": sorted(self.single), "labels": self.labels,
+            "custom_fields": self.custom_fields, "organizations": self.organizations, "notes": self.notes,
+            "deletes": self.deletes, "incremental": self.incremental, "batch": self.batch,
+            "batch_size": self.batch_size, "idempotent_create": self.idempotent_create, "lookup": self.lookup,
+        }
+
+
+@dataclass
+class RemoteRecord:
+    """One remote contact, in the book's vocabulary.
+
+    Attributes:
+        id: the remote's id for it (a string, whatever the remote uses).
+        data: the JSON contact keys the adapter carries (see the module docstring).
+        version: a marker that changes whenever the record changes remotely (an etag, `updated_at`, a
+            revision number), or None when the remote has none. The engine uses it to skip unchanged
+            records cheaply; with None it compares `data`.
+        updated_at: when it last changed remotely (ISO 8601 UTC, `Z`), when the remote says; the
+            `newest` conflict policy compares it with the contact's `updated_at`.
+    """
+
+    id: str
+    data: dict[str, Any]
+    version: str | None = None
+    updated_at: str | None = None
+
+
+@dataclass
+class Changes:
+    """What `Adapter.list_changes` found.
+
+    Attributes:
+        records: the remote records changed since the bookmark (all of them when `complete`).
+        deleted: ids of records deleted since the bookmark, or None when the remote cannot tell (the
+            engine then finds deletions by a complete listing).
+        bookmark: the value to pass as `since` next time, or None when the remote has no incremental
+            listing. The engine stores it only after every record here is stored in the book.
+        complete: `records` is the full remote set (a listing from scratch), so a linked record missing
+            from it was deleted remotely.
+    """
+
+    records: list[RemoteRecord] = field(default_factory=list)
+    deleted: list[str] | None = None
+    bookmark: str | None = None
+    complete: bool = True
+
+
+class Emulator(Protocol):
+    """A running emulator of a remote (see `Adapter.emulator`)."""
+
+    url: str
+    api_key: str
+
+    def stop(self) -> None:
+        """Stop serving."""
+
+
+class Adapter(abc.ABC):
+    """Base class of every remote adapter. Subclass it, set the class attributes, implement the methods.
+
+    Class attributes:
+        name: the unique adapter name users type (`rolo remote add NAME --adapter relm`).
+        options: the config options the adapter understands, option -> one-line help
+            (`rolo remote add ... --option KEY=VALUE`). Values arrive as strings.
+        capabilities: what the remote can carry and do.
+        default_url: the API's base URL, used when `rolo remote add` is given no `--url`.
+        token_help: where a user gets a token (shown by `rolo remote add` and in errors).
+
+    An instance serves one sync run of one remote. The engine creates it with an `httpx.Client` whose
+    `base_url` is the remote's URL; the adapter adds its own auth headers from `token` (e.g. in
+    `__init__`, with `client.headers["Authorization"] = f"Bearer {token}"`) and never builds a client.
+    """
+
+    name: ClassVar[str]
+    options: ClassVar[Mapping[str, str]] = {}
+    capabilities: ClassVar[Capabilities]
+    default_url: ClassVar[str | None] = None
+    token_help: ClassVar[str] = ""
+
+    def __init__(self, client: httpx.Client, *, url: str, token: str | None,
+                 options: Mapping[str, str] | None = None, remote: str = "") -> None:
+        """Keep what a run needs.
+
+        Args:
+            client: the HTTP client to use for every request (its `base_url` is `url`).
+            url: the remote's base URL, as configured.
+            token: the secret (API key, bearer token), or None when the remote needs none. Never log it,
+                never put it in an exception message.
+            options: the remote's configured options (keys from `options`), as strings.
+            remote: the remote's name in the user's config (for messages).
+
+        Raises:
+            UserError: an option is missing or invalid.
+        """
+        self.client = client
+        self.url = url
+        self.token = token
+        self.option_values: dict[str, str] = dict(options or {})
+        self.remote = remote or self.name
+
+    # -- essentials ---------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def list_changes(self, since: str | None) -> Changes:
+        """List remote records changed since a bookmark (all records when `since` is None).
+
+        Page through the whole listing before returning. With `since`, an adapter that cannot filter by
+        change time returns the complete listing (`complete=True`).
+
+        Args:
+            since: a bookmark returned by an earlier call, or None for a complete listing.
+
+        Returns:
+            the records, the deletions when known, the next bookmark, and whether the listing is complete.
+            Re-listing from an older bookmark must be harmless: records the engine already has (same
+            `version`) are skipped.
+
+        Raises:
+            AdapterAuthError, AdapterUnavailable, RemoteRejected.
+        """
+
+    @abc.abstractmethod
+    def get(self, remote_id: str) -> RemoteRecord | None:
+        """Fetch one record by id.
+
+        Returns:
+            the record, or None when it does not exist (deleted remotely).
+
+        Raises:
+            AdapterAuthError, AdapterUnavailable, RemoteRejected.
+        """
+
+    @abc.abstractmethod
+    def create(self, data: dict[str, Any], *, idempotency_key: str) -> RemoteRecord:
+        """Create a remote record.
+
+        Args:
+            data: the contact in the book's vocabulary, carried fields only.
+            idempotency_key: a key derived from the remote, the contact's uid and its revision. Send it
+                where the API supports idempotency (Relm's `Idempotency-Key` header), so that a create
+                replayed after a crash returns the record created the first time.
+
+        Returns:
+            the record as the remote stored it (its `data` read back from the response).
+
+        Raises:
+            RemoteRejected: the remote refused this record (the engine reports it and goes on).
+            AdapterAuthError, AdapterUnavailable.
+        """
+
+    @abc.abstractmethod
+    def update(self, remote_id: str, data: dict[str, Any], *, changed: frozenset[str],
+               previous: dict[str, Any] | None) -> RemoteRecord:
+        """Change a remote record.
+
+        Args:
+            remote_id: the record's id.
+            data: the whole record as it should now be (carried fields), not just the changes, for remotes
+                whose update replaces the record (a PUT) or whole arrays.
+            changed: the keys of `data` that differ from the remote's current version; a PATCH sends only
+                these.
+            previous: the record as last seen remotely (for remotes that need deltas, e.g. an endpoint that
+                removes emails), or None when unknown.
+
+        Returns:
+            the record as the remote now stores it.
+
+        Raises:
+            RemoteRejected: refused (status 404 when the record no longer exists).
+            AdapterAuthError, AdapterUnavailable.
+        """
+
+    @abc.abstractmethod
+    def delete(self, remote_id: str) -> None:
+        """Delete a remote record. Deleting a record that does not exist (404) is not an error: a retried
+        delete must succeed.
+
+        Raises:
+            RemoteRejected, AdapterAuthError, AdapterUnavailable.
+        """
+
+    # -- optional capabilities: raise NotImplementedError when the remote has none -------------------------
+    def create_many(self, items: list[tuple[dict[str, Any], str]]) -> list[RemoteRecord | RemoteRejected]:
+        """Create many records in one call (declare `Capabilities.batch`).
+
+        The engine passes at most `capabilities.batch_size` items, and only contacts that have an email
+        not shared by another item, so a bulk endpoint that upserts on email (Relm's `dedup_on: ["email"]`)
+        makes a batch replayed after a crash harmless. Contacts without an email go through `create`.
+
+        Args:
+            items: (data, idempotency_key) pairs, as for `create`.
+
+        Returns:
+            one result per item, in order: the stored record, or the `RemoteRejected` error for an item
+            the remote refused (the others still count).
+
+        Raises:
+            AdapterAuthError, AdapterUnavailable; RemoteRejected when the whole batch was refused.
+        """
+        raise NotImplementedError
+
+    def find(self, data: dict[str, Any]) -> RemoteRecord | None:
+        """Look up a remote record matching a contact by its email (or phone); declare `Capabilities.lookup`.
+
+        Used on resuming an interrupted sync, to find a record whose create may have reached the remote.
+
+        Returns:
+            the matching record, or None.
+        """
+        raise NotImplementedError
+
+    def prepare(self, fields: list[FieldDefinition]) -> None:
+        """Make sure the remote can store these custom fields before records using them are pushed (create
+        the remote schema fields, or check they exist with a compatible type).
+
+        Called once per sync run that pushes, with the book's definitions of the fields in use.
+
+        Raises:
+            RemoteRejected: a field exists remotely with an incompatible type (the message says which).
+        """
+        raise NotImplementedError
+
+    def remote_fields(self) -> list[FieldDefinition]:
+        """The custom fields defined remotely, so that a pull can define the ones the book lacks with the
+        right type (without this, a pulled field unknown to the book is defined from its value: bool,
+        number, or text).
+
+        Returns:
+            book field definitions (name, type, options, multiple) of the remote's contact fields.
+        """
+        raise NotImplementedError
+
+    def check(self) -> dict[str, Any]:
+        """Check the token and reachability with one cheap request (`rolo remote test`).
+
+        Returns:
+            facts worth showing (API version, workspace, rate limit...), JSON-friendly; never the token.
+
+        Raises:
+            AdapterAuthError, AdapterUnavailable.
+        """
+        self.list_changes(None)
+        return {}
+
+    @classmethod
+    def emulator(cls, port: int = 0) -> Emulator:
+        """Start an in-process emulator of this remote on 127.0.0.1 (`rolo emulate NAME`), port 0 for any.
+
+        Returns:
+            the running emulator, with its `url` and an `api_key` it accepts; call `stop()` when done.
+        """
+        raise NotImplementedError
