@@ -61,6 +61,7 @@ def main() -> None:
     sync_tour()
     relate_tour()
     relatecrm_tour()
+    relaybook_tour()
     print(f"\n# Done. Try more yourself: export ROLO_CONFIG={REPO / 'sample_book' / 'rolo.toml'}; "
           f"{ROLO.relative_to(REPO)} --help")
 
@@ -177,6 +178,42 @@ def relatecrm_tour() -> None:
         run("show", "ada@example.com")
         run("edit", "ada@example.com", "--set", "nickname=Enchantress")  # not carried: stays in the book
         run("sync", "hq")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def relaybook_tour() -> None:
+    """Sync the same book with RelayBook: one book chosen by its id, small label vocabularies."""
+    import json
+
+    import httpx
+
+    print("\n# A fourth remote: RelayBook (`rolo emulate relaybook`); a key reaches books, a remote syncs one")
+    server = subprocess.Popen([str(ROLO), "emulate", "relaybook", "--port", "0", "--json"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        os.environ["RELAYBOOK_KEY"] = info["api_key"]
+        run("remote", "add", "rb", "--adapter", "relaybook", "--url", info["url"], "--token-env", "RELAYBOOK_KEY")
+        print("# no book chosen yet: `rolo remote test` says which books the key reaches")
+        run("remote", "test", "rb", check=False)
+        book_id = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"  # the emulator's "Contacts" book, listed above
+        run("remote", "add", "rb", "--replace", "--adapter", "relaybook", "--url", info["url"], "--token-env",
+            "RELAYBOOK_KEY", "--option", f"book={book_id}")
+        run("sync", "rb")
+        print("\n# Ada's home number can only be 'other' in RelayBook; someone stars her there:")
+        rb = httpx.Client(base_url=info["url"], headers={"Authorization": f"Bearer {info['api_key']}",
+                                                         "X-Book-ID": book_id})
+        people = rb.get("/api/v1/contacts", params={"limit": 200}).json()
+        rows = people["data"] if isinstance(people, dict) else people
+        ada = next(c for c in rows if any(e.get("address", e.get("email")) == "ada@example.com"
+                                          for e in c.get("emails", [])))
+        print(f"# RelayBook has her phones as {json.dumps(ada.get('phones'))}")
+        rb.patch(f"/api/v1/contacts/{ada['id']}", json={"starred": True})
+        run("sync", "rb")
+        print("# starred came back; the home number is still 'home' in the book:")
+        run("show", "ada@example.com")
     finally:
         server.terminate()
         server.wait(10)

@@ -30,7 +30,7 @@ from rolo.core.config import load_config
 from rolo.core.errors import AdapterUnavailable
 from rolo.core.fields import FieldDefinition
 from rolo.core.plugins import new_plugin_manager
-from rolo.core.record import ContactRecord, EmailEntry
+from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, UrlEntry
 from rolo.core.sync import remotes, state
 from rolo.core.sync.engine import Report, SyncOptions
 from rolo.core.sync.merge import project, same
@@ -145,6 +145,32 @@ class AdapterConformance:
         assert report.counts.get("linked") == 1
         self.assert_in_step(book, config_file)
         assert sync().counts == {}  # and a no-op after
+
+    def test_fields_the_remote_cannot_carry_are_left_untouched_locally(self, book, remote_side, sync, config_file):
+        config = load_config(config_file)
+        caps = remotes.adapter_class(new_plugin_manager(), remotes.get_remote(config, REMOTE).adapter).capabilities
+        local_only = {
+            "nickname": "Enchantress", "department": "Engines", "title": "Countess", "birthday": "1815-12-10",
+            "notes": "Wrote the first program", "starred": True,
+            "addresses": [AddressEntry(label="home", street="12 St James's Square", locality="London",
+                                       country="United Kingdom")],
+            "urls": [UrlEntry("https://ada.example", "website")],
+        }
+        uncarried = {k: v for k, v in local_only.items() if k not in caps.fields}
+        if not uncarried:
+            pytest.skip("the adapter carries every field this scenario checks")
+        book.add(person("u1", "Ada", "Lovelace", "ada@example.com", **uncarried))
+        sync()
+        remote_side.edit(remote_side.find_email("ada@example.com"), family_name="King")  # a change it carries
+
+        report = sync()
+
+        assert report.exit_code == 0, report.as_dict()
+        ada = book.get("ada@example.com")
+        assert ada.family_name == "King"
+        for name, value in uncarried.items():
+            assert getattr(ada, name) == value, name
+        self.assert_in_step(book, config_file)
 
     def test_edits_on_each_side(self, book, remote_side, sync, config_file):
         book.add(person("u1", "Ada", "Lovelace", "ada@example.com"))
