@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conformance import AdapterConformance
+from rolo.adapters.conformance import AdapterConformance
 from relatecrm_support import RelateCrmSide
 from rolo.adapters.relatecrm.emulator import RelateCrmEmulator
 

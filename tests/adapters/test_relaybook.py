@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conformance import REMOTE, AdapterConformance, person
+from rolo.adapters.conformance import REMOTE, AdapterConformance, person
 from relaybook_support import RelayBookSide
 from rolo.adapters.relaybook.emulator import BOOK_ID, OTHER_TEAM_BOOK_ID, RelayBookEmulator
 from rolo.core.config import load_config

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conformance import AdapterConformance, person
+from rolo.adapters.conformance import AdapterConformance, person
 from rolo.adapters.relm.emulator import RelmEmulator
 from rolo.core.record import ContactRecord
 

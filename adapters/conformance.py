@@ -1,7 +1,18 @@
 """AdapterConformance: the sync scenarios every adapter must pass, over real HTTP against its emulator.
 
-Like vdirsyncer's storage tests, the scenarios are written once and each adapter's test module subclasses
-the class and supplies the fixtures below (see `test_relm.py`):
+Shipped with rolo (`rolo.adapters.conformance`, needs pytest) so that a third-party adapter's author runs
+exactly the suite the built-in adapters pass. Like vdirsyncer's storage tests, the scenarios are written
+once and each adapter's test module subclasses the class and supplies the fixtures below (rolo's own are in
+`tests/adapters/test_relm.py` and its siblings):
+
+    from rolo.adapters.conformance import AdapterConformance
+
+    class TestMyCrm(AdapterConformance):
+        @pytest.fixture
+        def adapter_name(self): return "mycrm"          # the adapter's registered name
+
+        @pytest.fixture
+        def remote_side(self): ...                       # a RemoteSide on your emulator, reset per test
 
 - `remote_side`: a `RemoteSide` for the adapter's emulator, reset for each test: its `url`, an `api_key`, and
   ways to change the remote "as a user would" (in the remote's own API or store, not through the adapter),
@@ -80,6 +91,23 @@ class AdapterConformance:
     """The scenarios. Subclass with the fixtures `remote_side`, `adapter_name` and `adapter_options`."""
 
     # -- plumbing ---------------------------------------------------------------------------------------------
+    # The book and home fixtures are defined here too, so the suite runs outside rolo's own test tree.
+    @pytest.fixture
+    def rolo_home(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+        home = tmp_path / "home"
+        home.mkdir(exist_ok=True)
+        monkeypatch.setenv("ROLO_HOME", str(home))
+        return home
+
+    @pytest.fixture
+    def book_path(self, tmp_path: Path) -> Path:
+        return tmp_path / "book.db"
+
+    @pytest.fixture
+    def book(self, book_path: Path, rolo_home: Path):  # type: ignore[no-untyped-def]
+        with Book(str(book_path), region="US") as opened:
+            yield opened
+
     @pytest.fixture
     def adapter_options(self) -> dict[str, str]:
         return {}
