@@ -165,6 +165,7 @@ class Note(SQLModel, table=True):
     contact_id: int = Field(sa_column=_contact_fk())
     created_at: str = Field(index=True)
     body: str
+    source_key: str | None = Field(default=None, description="what a pulled entry came from (a meeting...)")
 
 
 class ExtraProperty(SQLModel, table=True):

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 # The newest migration this program knows; a test checks it against the migrations folder.
-SCHEMA_HEAD = "0002"
-KNOWN_REVISIONS = ("0001", "0002")
+SCHEMA_HEAD = "0003"
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 BUSY_TIMEOUT_MS = 10_000
 
 

@@ -371,6 +371,25 @@ class Adapter(abc.ABC):
         """
         raise NotImplementedError
 
+    def pull_activity(self, since: str | None) -> list[tuple[str, str, str, str]]:
+        """Read-only activity (meetings, calls, recordings) to add to the notes logs of the people in it.
+
+        Called by a sync that pulls, after the contacts are stored. The engine adds each entry to the log of
+        every live contact with that email, once per (contact, key): a meeting seen again, or updated,
+        is not added twice.
+
+        Args:
+            since: when the previous activity pull began (ISO 8601 UTC, the engine's clock), or None for all.
+
+        Returns:
+            (email, created_at, body, key) tuples: created_at ISO 8601 UTC with `Z` (the entry's date),
+            key a stable id of the activity (the same for every attendee and every later update).
+
+        Raises:
+            NotImplementedError: the remote has no such activity (the default).
+        """
+        raise NotImplementedError
+
     def check(self) -> dict[str, Any]:
         """Check the token and reachability with one cheap request (`rolo remote test`).
 

@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from rolo.core import reader
-from rolo.core.book import new_uid
+from rolo.core import reader, search
+from rolo.core.book import new_uid, utc_now
+from rolo.core.emails import email_key
 from rolo.core.errors import RemoteRejected, RoloError, UserError
 from rolo.core.fields import FieldDefinition, field_key
 from rolo.core.sync import merge, state
@@ -213,6 +214,8 @@ class SyncEngine:
                                         full=changes.complete)
         if self._pulled and self.pm.hook.after_pull.get_hookimpls():
             self.pm.hook.after_pull(remote=self.remote, records=self._pulled)
+        if opts.mode != "push":
+            self._pull_activity()
         if opts.mode != "pull":
             self._push(updates, push_creates, push_deletes)
             count = state.remote_state(self.book.db, self.remote)["remote_count"]
@@ -221,6 +224,34 @@ class SyncEngine:
                 current = state.remote_state(tx.dbapi, self.remote)
                 state.save_remote_state(tx.dbapi, self.remote, bookmark=current["bookmark"],
                                         remote_count=max(0, count), full=False)
+
+    def _pull_activity(self) -> None:
+        """Meetings and the like into the notes logs of the contacts they involve (adapters that have them)."""
+        started = utc_now()
+        try:
+            entries = self.adapter.pull_activity(state.activity_since(self.book.db, self.remote))
+        except NotImplementedError:
+            return
+        added: dict[int, None] = {}
+        count = 0
+        with self.book.transaction() as tx:
+            for email, created_at, body, key in entries:
+                for (contact_id,) in tx.dbapi.execute(
+                    "SELECT DISTINCT e.contact_id FROM email e JOIN contact c ON c.id = e.contact_id "
+                    "WHERE e.address_key = ? AND c.deleted_at IS NULL", (email_key(email),)
+                ).fetchall():
+                    cursor = tx.dbapi.execute(
+                        "INSERT OR IGNORE INTO note (contact_id, created_at, body, source_key) VALUES (?, ?, ?, ?)",
+                        (contact_id, _book_time(created_at) or started, body, f"{self.remote}:{key}"),
+                    )
+                    if cursor.rowcount:
+                        added[contact_id] = None
+                        count += 1
+            search.reindex(tx.dbapi, reader.load_contacts(tx.dbapi, list(added)))
+            # saved with the entries it covers, never before them
+            state.save_activity_since(tx.dbapi, self.remote, started)
+        if count:
+            self.report.count("notes_added", count)
 
     # -- resume ----------------------------------------------------------------------------------------------
     def _resume(self) -> None:
@@ -884,6 +915,18 @@ class SyncEngine:
             state.save_link(tx.dbapi, self.remote, contact_id, record.id, local_snapshot=data,
                             remote_snapshot=stored.data, local_revision=local.revision,
                             remote_version=stored.version)
+
+
+def _book_time(text: str) -> str | None:
+    """An ISO 8601 instant in the book's form (UTC, seconds, `Z`), or None when it is not one."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _emails(data: dict[str, Any]) -> list[str]:

@@ -53,6 +53,7 @@ class SyncState(SQLModel, table=True):
     remote_count: int = 0
     last_full_at: str | None = None
     last_sync_at: str | None = None
+    activity_since: str | None = Field(default=None, description="when the last activity pull began")
 
 
 class SyncRun(SQLModel, table=True):

@@ -141,6 +141,20 @@ def remote_state(db: sqlite3.Connection, remote: str) -> dict[str, Any]:
     return {"bookmark": row[0], "remote_count": row[1], "last_full_at": row[2], "last_sync_at": row[3]}
 
 
+def activity_since(db: sqlite3.Connection, remote: str) -> str | None:
+    """When the last activity pull from this remote began (None: never)."""
+    row = db.execute("SELECT activity_since FROM sync_state WHERE remote = ?", (remote,)).fetchone()
+    return row[0] if row else None
+
+
+def save_activity_since(db: sqlite3.Connection, remote: str, since: str) -> None:
+    """Record when this activity pull began, once its entries are stored."""
+    db.execute(
+        "INSERT INTO sync_state (remote, remote_count, activity_since) VALUES (?, 0, ?) "
+        "ON CONFLICT (remote) DO UPDATE SET activity_since = excluded.activity_since", (remote, since),
+    )
+
+
 def save_remote_state(db: sqlite3.Connection, remote: str, *, bookmark: str | None, remote_count: int,
                       full: bool) -> None:
     """Store the bookmark (only once the records it covers are stored) and the record count."""
