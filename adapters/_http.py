@@ -152,6 +152,28 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(attempts=1)
 
 
+def page_size_option(options: Mapping[str, Any], remote: str, maximum: int) -> int:
+    """The `page_size` adapter option (1..maximum, default maximum), or a UserError naming the remote."""
+    try:
+        size = int(options.get("page_size") or maximum)
+    except ValueError:
+        raise UserError(f"{remote}: option page_size must be a number") from None
+    if not 1 <= size <= maximum:
+        raise UserError(f"{remote}: option page_size must be from 1 to {maximum}")
+    return size
+
+
+def retry_option(options: Mapping[str, Any], remote: str) -> RetryPolicy | None:
+    """A RetryPolicy from the `retry_*` adapter options, None when none is given (the default policy)."""
+    if not any(k.startswith("retry_") for k in options):
+        return None
+    try:
+        return RetryPolicy.from_options(options)
+    except ValueError:
+        raise UserError(f"{remote}: retry options must be numbers") from None
+
+
+
 # -- parsing helpers ----------------------------------------------------------------------------------------
 
 

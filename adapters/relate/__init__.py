@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rolo.adapters._http import HttpClient, RetryPolicy
+from rolo.adapters._http import HttpClient, page_size_option, retry_option
 from rolo.adapters.relate.client import PAGE_MAX, RelateClient
 from rolo.adapters.relate.mapping import (
     CARRIED_FIELDS,
@@ -136,24 +136,14 @@ class RelateAdapter(Adapter):
         if not token:
             raise UserError(f"{self.remote}: a Relate API key is needed", hint=self.token_help)
         values = self.option_values
-        try:
-            page_size = int(values.get("page_size") or PAGE_MAX)
-        except ValueError:
-            raise UserError(f"{self.remote}: option page_size must be a number") from None
-        if not 1 <= page_size <= PAGE_MAX:
-            raise UserError(f"{self.remote}: option page_size must be from 1 to {PAGE_MAX}")
+        page_size = page_size_option(values, self.remote, PAGE_MAX)
         region = (values.get("phone_region") or "").strip().upper()
         if region and not (len(region) == 2 and region.isalpha()):
             raise UserError(
                 f"{self.remote}: option phone_region must be a two-letter region code (US, KR...)"
             )
         self.phone_region = region or None
-        retry = None
-        if any(k.startswith("retry_") for k in values):
-            try:
-                retry = RetryPolicy.from_options(values)
-            except ValueError:
-                raise UserError(f"{self.remote}: retry options must be numbers") from None
+        retry = retry_option(values, self.remote)
         self.http = HttpClient(
             client,
             base_url=url or self.default_url or "",

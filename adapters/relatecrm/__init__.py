@@ -45,7 +45,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rolo.adapters._http import HttpClient, RetryPolicy, dig
+from rolo.adapters._http import HttpClient, dig, page_size_option, retry_option
 from rolo.adapters.relatecrm.client import PAGE_MAX, ListingChanged, RelateCrmClient
 from rolo.adapters.relatecrm.mapping import (
     CARRIED_FIELDS,
@@ -121,18 +121,8 @@ class RelateCrmAdapter(Adapter):
         if not token:
             raise UserError(f"{self.name}: a relatecrm access token is needed", hint=self.token_help)
         values = self.option_values
-        try:
-            self.page_size = int(values.get("page_size") or PAGE_MAX)
-        except ValueError:
-            raise UserError(f"{self.name}: option page_size must be a number") from None
-        if not 1 <= self.page_size <= PAGE_MAX:
-            raise UserError(f"{self.name}: option page_size must be from 1 to {PAGE_MAX}")
-        retry = None
-        if any(k.startswith("retry_") for k in values):
-            try:
-                retry = RetryPolicy.from_options(values)
-            except ValueError:
-                raise UserError(f"{self.name}: retry options must be numbers") from None
+        self.page_size = page_size_option(values, self.name, PAGE_MAX)
+        retry = retry_option(values, self.name)
         base = url.rstrip("/")
         base = base.removesuffix("/api")  # the API's paths start with /api
         self.http = HttpClient(client, base_url=base, adapter=self.name, token=token,

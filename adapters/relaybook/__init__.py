@@ -41,7 +41,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rolo.adapters._http import RetryPolicy
+from rolo.adapters._http import page_size_option, retry_option
 from rolo.adapters.relaybook.client import PAGE_MAX, BookHttp, RelayBookClient, RelayBookContact
 from rolo.adapters.relaybook.mapping import (
     CARRIED_FIELDS,
@@ -102,18 +102,8 @@ class RelayBookAdapter(Adapter):
         if self.book is not None and not _UUID.fullmatch(self.book):
             raise UserError(f"{self.remote}: option book must be a book's UUID (got {self.book!r})",
                             hint=self.books_hint)
-        try:
-            page_size = int(values.get("page_size") or PAGE_MAX)
-        except ValueError:
-            raise UserError(f"{self.remote}: option page_size must be a number") from None
-        if not 1 <= page_size <= PAGE_MAX:
-            raise UserError(f"{self.remote}: option page_size must be from 1 to {PAGE_MAX}")
-        retry = None
-        if any(k.startswith("retry_") for k in values):
-            try:
-                retry = RetryPolicy.from_options(values)
-            except ValueError:
-                raise UserError(f"{self.remote}: retry options must be numbers") from None
+        page_size = page_size_option(values, self.remote, PAGE_MAX)
+        retry = retry_option(values, self.remote)
         self.http = BookHttp(
             client,
             base_url=url or self.default_url or "",

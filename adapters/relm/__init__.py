@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rolo.adapters._http import HttpClient, RetryPolicy
+from rolo.adapters._http import HttpClient, page_size_option, retry_option
 from rolo.adapters.relm.client import BATCH_MAX, PAGE_MAX, RelmClient, RelmContact
 from rolo.adapters.relm.mapping import (
     CARRIED_FIELDS,
@@ -112,18 +112,8 @@ class RelmAdapter(Adapter):
         if not token.startswith(("sk_live_", "sk_test_")):
             raise UserError(f"{self.remote}: a Relm API key starts with sk_live_ or sk_test_", hint=self.token_help)
         values = self.option_values
-        try:
-            self.page_size = int(values.get("page_size") or PAGE_MAX)
-        except ValueError:
-            raise UserError(f"{self.remote}: option page_size must be a number") from None
-        if not 1 <= self.page_size <= PAGE_MAX:
-            raise UserError(f"{self.remote}: option page_size must be from 1 to {PAGE_MAX}")
-        retry = None
-        if any(k.startswith("retry_") for k in values):
-            try:
-                retry = RetryPolicy.from_options(values)
-            except ValueError:
-                raise UserError(f"{self.remote}: retry options must be numbers") from None
+        self.page_size = page_size_option(values, self.remote, PAGE_MAX)
+        retry = retry_option(values, self.remote)
         self.http = HttpClient(
             client,
             base_url=url or self.default_url or "",
