@@ -148,16 +148,28 @@ class Book:
 
     def contacts(self, *, label: str | None = None, sort: str = "name") -> list[ContactRecord]:
         """Every live contact, optionally only those with a label, by name or most recently updated."""
-        where, params = "c.deleted_at IS NULL", []
-        if label is not None:
-            where += (" AND c.id IN (SELECT cl.contact_id FROM contactlabel cl JOIN label l ON l.id = "
-                      "cl.label_id WHERE l.name_key = ?)")
-            params.append(label.casefold())
+        where, params = self._list_filter(label)
         order = "c.updated_at DESC, c.id DESC" if sort == "updated" else "c.sort_key, c.id"
         with self.snapshot() as db:
             if label is None:
                 return reader.all_live_contacts(db, order)
             return list(reader.iter_contacts(db, where, params, order))
+
+    def iter_contacts(self, *, label: str | None = None, sort: str = "name") -> Iterator[ContactRecord]:
+        """Like contacts(), streamed in batches from one consistent read: for printing a whole large book
+        without holding it all in memory."""
+        where, params = self._list_filter(label)
+        order = "c.updated_at DESC, c.id DESC" if sort == "updated" else "c.sort_key, c.id"
+        with self.snapshot() as db:
+            yield from reader.iter_contacts(db, where, params, order, batch=2000)
+
+    def _list_filter(self, label: str | None) -> tuple[str, list[Any]]:
+        where, params = "c.deleted_at IS NULL", []
+        if label is not None:
+            where += (" AND c.id IN (SELECT cl.contact_id FROM contactlabel cl JOIN label l ON l.id = "
+                      "cl.label_id WHERE l.name_key = ?)")
+            params.append(label.casefold())
+        return where, params
 
     def search(self, query: str, limit: int | None = 50) -> list[ContactRecord]:
         """Contacts matching a query (see rolo.core.search), best first."""

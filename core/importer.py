@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 VCARD_SUFFIXES = {".vcf", ".vcard"}
 BATCH_SIZE = 500
 # `rolo import` parses ahead in one more process while this one writes (parsing and storing each take
-# about half of an import's time). Library callers opt in: starting processes ("spawn") needs the caller's
-# main module to be import-safe, which a console script is and an arbitrary script may not be.
+# about half of an import's time). Library callers opt in: a caller with threads gets a "spawn" process,
+# which needs its main module to be import-safe, as a console script is and an arbitrary script may not be.
 CLI_PARSE_WORKERS = 1
 
 

@@ -46,11 +46,11 @@ def load_contacts(conn: sqlite3.Connection, ids: Iterable[int]) -> list[ContactR
 
 
 def iter_contacts(conn: sqlite3.Connection, where: str = "c.deleted_at IS NULL", params: Iterable[Any] = (),
-                  order: str = "c.sort_key, c.id") -> Iterator[ContactRecord]:
-    """Stream contacts matching a WHERE clause over `contact c`, in batches."""
+                  order: str = "c.sort_key, c.id", batch: int = _BATCH) -> Iterator[ContactRecord]:
+    """Stream contacts matching a WHERE clause over `contact c`, `batch` at a time (memory stays flat)."""
     ids = [r[0] for r in conn.execute(f"SELECT c.id FROM contact c WHERE {where} ORDER BY {order}", list(params))]
-    for start in range(0, len(ids), _BATCH):
-        yield from load_contacts(conn, ids[start : start + _BATCH])
+    for start in range(0, len(ids), batch):
+        yield from load_contacts(conn, ids[start : start + batch])
 
 
 def all_live_contacts(conn: sqlite3.Connection, order: str = "c.sort_key, c.id") -> list[ContactRecord]:

@@ -6,7 +6,7 @@ import click
 
 from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.entries import apply_fields, email_entry, parse_assignments, phone_entry, split_name, url_entry
-from rolo.core.cli.output import contact_detail, contact_table, print_json
+from rolo.core.cli.output import contact_detail, contact_table, print_json, print_json_list
 from rolo.core.errors import UserError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
@@ -108,11 +108,10 @@ def list_(env: Env, label: str | None, sort: str, as_json: bool) -> None:
       rolo list --label friends
       rolo list --sort updated --json
     """
-    records = env.book.contacts(label=label, sort=sort)
     if as_json:
-        print_json([r.to_json() for r in records])
+        print_json_list(r.to_json() for r in env.book.iter_contacts(label=label, sort=sort))
     else:
-        contact_table(records)
+        contact_table(env.book.contacts(label=label, sort=sort))
 
 
 @click.command()

@@ -31,6 +31,18 @@ def print_json(data: Any) -> None:
     click.echo("]")
 
 
+def print_json_list(items: Iterable[Any]) -> None:
+    """Write a JSON list as its items come (a whole book need not be in memory at once): one compact
+    object per line for a pipe, indented objects for a terminal."""
+    indent = 2 if sys.stdout.isatty() else None
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=indent)
+        click.echo(("[\n" if first else ",\n") + text, nl=False)
+        first = False
+    click.echo("[]" if first else "\n]")
+
+
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
