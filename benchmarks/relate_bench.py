@@ -27,33 +27,10 @@ from typing import Any
 
 from generate import BOOK_REGION
 from registry import BIN, Row, RunContext, at_most, benchmark, fill_book
+from timed import TimedAdapter
 
 SIZE, QUICK = 10_000, 2_000
 EDITS = 100
-
-
-class _Timed:
-    """Wraps an adapter to add up the time spent in its calls (HTTP and mapping)."""
-
-    def __init__(self, adapter: Any) -> None:
-        self._adapter = adapter
-        self.seconds = 0.0
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._adapter, name)
-        if not callable(attr) or name.startswith("_") or name in ("emulator",):
-            return attr
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            began = time.perf_counter()
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - began
-                self.calls += 1
-
-        return timed
 
 
 @benchmark("relate sync", scope="once")
@@ -95,7 +72,7 @@ def relate_sync(ctx: RunContext) -> list[Row]:
         pm = new_plugin_manager()
 
         def run(label: str) -> tuple[float, float, Any]:
-            adapter = _Timed(remotes.open_adapter(remotes.get_remote(config, "bench"), pm))
+            adapter = TimedAdapter(remotes.open_adapter(remotes.get_remote(config, "bench"), pm))
             with Book(str(path), region=BOOK_REGION) as book:
                 began = time.perf_counter()
                 report = SyncEngine(book, "bench", adapter, SyncOptions(full=True), pm).run()  # type: ignore[arg-type]

@@ -26,34 +26,11 @@ from typing import Any
 
 from generate import BOOK_REGION
 from registry import BIN, Row, RunContext, at_most, benchmark, fill_book
+from timed import TimedAdapter
 
 SIZE, QUICK = 10_000, 2_000
 EDITS = 100
 BOOK_ID = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"  # the emulator's first book
-
-
-class _Timed:
-    """Wraps an adapter to add up the time spent in its calls (HTTP and mapping)."""
-
-    def __init__(self, adapter: Any) -> None:
-        self._adapter = adapter
-        self.seconds = 0.0
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._adapter, name)
-        if not callable(attr) or name.startswith("_") or name in ("emulator",):
-            return attr
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            began = time.perf_counter()
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - began
-                self.calls += 1
-
-        return timed
 
 
 class _Book:
@@ -86,7 +63,7 @@ class _Book:
         from rolo.core.sync.engine import SyncEngine, SyncOptions
 
         os.environ["BENCH_RELAYBOOK_KEY"] = self.key
-        adapter = _Timed(remotes.open_adapter(remotes.get_remote(self.config, "bench"), self.pm))
+        adapter = TimedAdapter(remotes.open_adapter(remotes.get_remote(self.config, "bench"), self.pm))
         requests = [0]
         adapter.client.event_hooks["request"].append(lambda _: requests.__setitem__(0, requests[0] + 1))
         with Book(str(self.path), region=BOOK_REGION) as book:

@@ -24,6 +24,7 @@ from typing import Any
 
 from generate import BOOK_REGION
 from registry import BIN, Row, RunContext, at_least, at_most, benchmark, fill_book
+from timed import TimedAdapter
 
 SIZE, QUICK = 10_000, 2_000
 EDITS = 100
@@ -38,30 +39,6 @@ emulator.rate_limit(10**9, 60.0)
 print(json.dumps({"url": emulator.url, "api_key": emulator.api_key}), flush=True)
 threading.Event().wait()
 """
-
-
-class _Timed:
-    """Wraps an adapter to add up the time spent in its calls (HTTP and mapping)."""
-
-    def __init__(self, adapter: Any) -> None:
-        self._adapter = adapter
-        self.seconds = 0.0
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._adapter, name)
-        if not callable(attr) or name.startswith("_") or name in ("emulator",):
-            return attr
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            began = time.perf_counter()
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - began
-                self.calls += 1
-
-        return timed
 
 
 def _records(size: int, *, organizations: bool) -> list[Any]:
@@ -110,7 +87,7 @@ class _Workspace:
         from rolo.core.sync.engine import SyncEngine, SyncOptions
 
         os.environ["BENCH_RELM_KEY"] = self.key
-        adapter = _Timed(remotes.open_adapter(remotes.get_remote(self.config, "bench"), self.pm))
+        adapter = TimedAdapter(remotes.open_adapter(remotes.get_remote(self.config, "bench"), self.pm))
         with Book(str(self.path), region=BOOK_REGION) as book:
             began = time.perf_counter()
             report = SyncEngine(book, "bench", adapter, SyncOptions(full=True), self.pm).run()  # type: ignore[arg-type]
