@@ -9,15 +9,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolo.core.emails import FREE_MAIL_DOMAINS
+
 NAME_THRESHOLD = 85  # rapidfuzz WRatio, 0-100: 'Jon Smith' ~ 'Jonathan Smith' 86, 'John' ~ 'Jane Smith' 80
 MAX_BLOCK = 2000  # a block larger than this (a huge company) is too coarse to say much
 # Domains shared by strangers: a shared address there says nothing about two people being one.
-PUBLIC_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.jp", "hotmail.com", "outlook.com",
-    "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.de", "gmx.net", "web.de",
-    "proton.me", "protonmail.com", "yandex.ru", "mail.ru", "naver.com", "daum.net", "qq.com", "163.com",
-    "orange.fr", "free.fr", "example.com", "example.org", "example.net",
-})
+PUBLIC_MAIL_DOMAINS = FREE_MAIL_DOMAINS | {"example.com", "example.org", "example.net"}
 
 
 @dataclass

@@ -96,6 +96,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rolo.core.fields import FieldDefinition, field_key
+from rolo.core.emails import is_free_mail
 
 CARRIED_FIELDS = frozenset(
     {
@@ -128,40 +129,6 @@ NOT_CARRIED = frozenset(
 PHONE_KEYS = ("phone_numbers", "phones", "phone_number", "phone")
 TITLE_KEYS = ("title", "job_title", "position")
 BOOL_OPTIONS = ("true", "false")
-FREEMAIL = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "ymail.com",
-        "outlook.com",
-        "hotmail.com",
-        "live.com",
-        "msn.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "mail.com",
-        "yandex.com",
-        "yandex.ru",
-        "zoho.com",
-        "fastmail.com",
-        "hey.com",
-        "qq.com",
-        "163.com",
-        "naver.com",
-        "daum.net",
-        "hanmail.net",
-        "kakao.com",
-    }
-)
 
 
 # -- reading tolerant shapes ---------------------------------------------------------------------------------
@@ -518,7 +485,7 @@ def company_domain(email: str | None, organization: str | None = None) -> str | 
     if not email or "@" not in email:
         return None
     domain = email.rsplit("@", 1)[1].strip().lower()
-    if not domain or domain in FREEMAIL:
+    if not domain or is_free_mail(domain):
         return None
     if organization is None:
         return domain

@@ -28,7 +28,7 @@ local one).
 Pull: the company's `name` (companies are listed once per run and cached; a `company_id` that no longer
 resolves reads as no organization). Push: the company whose name equals the organization, compared
 case-insensitively and ignoring surrounding spaces; when none exists one is created with that name and,
-when the contact's email is not at a free-mail provider (`FREEMAIL`), the email's domain as `domain`.
+when the contact's email is not at a free-mail provider (`rolo.core.emails.FREE_MAIL_DOMAINS`), the email's domain as `domain`.
 Company creation carries an `Idempotency-Key` derived from the name and domain, so a create replayed after
 a crash returns the same company. An empty organization sends `company_id: null`. Companies are never
 renamed or deleted by rolo (another contact may use them), and associations (`/v1/associations`) are not
@@ -85,6 +85,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import RemoteRejected
 from rolo.core.fields import FieldDefinition, field_key
+from rolo.core.emails import is_free_mail
 
 if TYPE_CHECKING:
     from rolo.adapters.relm.client import RelmClient, RelmCompany, RelmContact, RelmField
@@ -114,12 +115,6 @@ RELM_TYPES = {
 }
 #: Relm field type → book field type (for fields the book learns from Relm)
 BOOK_TYPES = {"text": "text", "number": "number", "date": "date", "bool": "bool", "select": "select"}
-FREEMAIL = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "outlook.com", "hotmail.com", "live.com",
-    "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com",
-    "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com", "yandex.ru", "zoho.com", "fastmail.com",
-    "hey.com", "qq.com", "163.com",
-})
 
 
 # -- lists in text -------------------------------------------------------------------------------------------
@@ -420,7 +415,7 @@ def email_domain(address: str | None) -> str | None:
     if not address or "@" not in address:
         return None
     domain = address.rsplit("@", 1)[1].strip().lower().rstrip(".")
-    if not domain or "." not in domain or domain in FREEMAIL:
+    if not domain or "." not in domain or is_free_mail(domain):
         return None
     return domain
 
