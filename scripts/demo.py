@@ -198,7 +198,7 @@ def relaybook_tour() -> None:
         run("remote", "add", "rb", "--adapter", "relaybook", "--url", info["url"], "--token-env", "RELAYBOOK_KEY")
         print("# no book chosen yet: `rolo remote test` says which books the key reaches")
         run("remote", "test", "rb", check=False)
-        book_id = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"  # the emulator's "Contacts" book, listed above
+        book_id = info["book_id"]  # the emulator's "Contacts" book, the first one listed above
         run("remote", "add", "rb", "--replace", "--adapter", "relaybook", "--url", info["url"], "--token-env",
             "RELAYBOOK_KEY", "--option", f"book={book_id}")
         run("sync", "rb")

@@ -386,11 +386,15 @@ def emulate(adapter_name: str, port: int, as_json: bool) -> None:
         server = cls.emulator(port)
     except NotImplementedError:
         raise UserError(f"adapter {adapter_name} has no emulator") from None
+    # Facts an emulator offers beyond its URL and key, that a remote needs (RelayBook's book id)
+    extra = {name: getattr(server, name) for name in ("book_id",) if getattr(server, name, None)}
     if as_json:
-        print_json({"adapter": adapter_name, "url": server.url, "api_key": server.api_key})
+        print_json({"adapter": adapter_name, "url": server.url, "api_key": server.api_key, **extra})
     else:
         click.echo(f"{adapter_name} emulator at {server.url}")
         click.echo(f"api key: {server.api_key}")
+        for name, value in extra.items():
+            click.echo(f"{name.replace('_', ' ')}: {value}")
         click.echo("Ctrl-C to stop")
     sys.stdout.flush()
     stop = threading.Event()
