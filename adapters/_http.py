@@ -163,6 +163,14 @@ def page_size_option(options: Mapping[str, Any], remote: str, maximum: int) -> i
     return size
 
 
+# The help text of the options retry_option reads, for an adapter's `options` mapping.
+RETRY_OPTION_HELP: dict[str, str] = {
+    "retry_attempts": "tries per request, the first included (default 5; 1 disables retries)",
+    "retry_max_time": "seconds after which a request is no longer retried (default 60)",
+    "retry_backoff": "seconds before the first retry, doubling each time up to 10 (default 0.5)",
+}
+
+
 def retry_option(options: Mapping[str, Any], remote: str) -> RetryPolicy | None:
     """A RetryPolicy from the `retry_*` adapter options, None when none is given (the default policy)."""
     if not any(k.startswith("retry_") for k in options):

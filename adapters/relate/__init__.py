@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rolo.adapters._http import HttpClient, page_size_option, retry_option
+from rolo.adapters._http import RETRY_OPTION_HELP, HttpClient, page_size_option, retry_option
 from rolo.adapters.relate.client import PAGE_MAX, RelateClient
 from rolo.adapters.relate.mapping import (
     CARRIED_FIELDS,
@@ -105,9 +105,7 @@ class RelateAdapter(Adapter):
         "page_size": f"records per list page, 1-{PAGE_MAX} (default {PAGE_MAX})",
         "phone_region": "send numbers without a country code in E.164 as read in this region (e.g. US); "
         "default: as typed, and Relate reads them in its workspace's country",
-        "retry_attempts": "tries per request, the first included (default 5; 1 disables retries)",
-        "retry_max_time": "seconds after which a request is no longer retried (default 60)",
-        "retry_backoff": "seconds before the first retry, doubling each time up to 10 (default 0.5)",
+        **RETRY_OPTION_HELP,
     }
     capabilities = Capabilities(
         fields=CARRIED_FIELDS,

@@ -45,7 +45,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rolo.adapters._http import HttpClient, dig, page_size_option, retry_option
+from rolo.adapters._http import RETRY_OPTION_HELP, HttpClient, dig, page_size_option, retry_option
 from rolo.adapters.relatecrm.client import PAGE_MAX, ListingChanged, RelateCrmClient
 from rolo.adapters.relatecrm.mapping import (
     CARRIED_FIELDS,
@@ -89,9 +89,7 @@ class RelateCrmAdapter(Adapter):
     name = "relatecrm"
     options: ClassVar[Mapping[str, str]] = {
         "page_size": f"contacts per list page, 1-{PAGE_MAX} (default {PAGE_MAX})",
-        "retry_attempts": "tries per request, the first included (default 5; 1 disables retries)",
-        "retry_max_time": "seconds after which a request is no longer retried (default 60)",
-        "retry_backoff": "seconds before the first retry, doubling each time up to 10 (default 0.5)",
+        **RETRY_OPTION_HELP,
     }
     capabilities = Capabilities(
         fields=CARRIED_FIELDS,

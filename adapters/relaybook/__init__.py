@@ -41,7 +41,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rolo.adapters._http import page_size_option, retry_option
+from rolo.adapters._http import RETRY_OPTION_HELP, page_size_option, retry_option
 from rolo.adapters.relaybook.client import PAGE_MAX, BookHttp, RelayBookClient, RelayBookContact
 from rolo.adapters.relaybook.mapping import (
     CARRIED_FIELDS,
@@ -76,9 +76,7 @@ class RelayBookAdapter(Adapter):
     options: ClassVar[Mapping[str, str]] = {
         "book": "the UUID of the RelayBook book to sync (required; `rolo remote test` lists the books)",
         "page_size": f"contacts per list page, 1-{PAGE_MAX} (default {PAGE_MAX})",
-        "retry_attempts": "tries per request, the first included (default 5; 1 disables retries)",
-        "retry_max_time": "seconds after which a request is no longer retried (default 60)",
-        "retry_backoff": "seconds before the first retry, doubling each time up to 10 (default 0.5)",
+        **RETRY_OPTION_HELP,
     }
     capabilities = Capabilities(fields=CARRIED_FIELDS, deletes=True, incremental=False, batch=False,
                                 idempotent_create=False, lookup=True)

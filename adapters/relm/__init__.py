@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rolo.adapters._http import HttpClient, page_size_option, retry_option
+from rolo.adapters._http import RETRY_OPTION_HELP, HttpClient, page_size_option, retry_option
 from rolo.adapters.relm.client import BATCH_MAX, PAGE_MAX, RelmClient, RelmContact
 from rolo.adapters.relm.mapping import (
     CARRIED_FIELDS,
@@ -80,9 +80,7 @@ class RelmAdapter(Adapter):
     options: ClassVar[Mapping[str, str]] = {
         "page_size": f"contacts per list page, 1-{PAGE_MAX} (default {PAGE_MAX})",
         "api_version": f"the Relm-Version header to send (default {API_VERSION})",
-        "retry_attempts": "tries per request, the first included (default 5; 1 disables retries)",
-        "retry_max_time": "seconds after which a request is no longer retried (default 60)",
-        "retry_backoff": "seconds before the first retry, doubling each time up to 10 (default 0.5)",
+        **RETRY_OPTION_HELP,
     }
     capabilities = Capabilities(
         fields=CARRIED_FIELDS,
