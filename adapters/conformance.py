@@ -42,7 +42,8 @@ from rolo.core.errors import AdapterUnavailable
 from rolo.core.fields import FieldDefinition
 from rolo.core.plugins import new_plugin_manager
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, UrlEntry
-from rolo.core.sync import remotes, state
+from rolo.core.store import sync_state as state
+from rolo.core.sync import remotes
 from rolo.core.sync.engine import Report, SyncOptions
 from rolo.core.sync.merge import project, same
 from rolo.core.sync.service import sync_remote
@@ -343,7 +344,7 @@ class AdapterConformance:
             assert len(b.contacts()) == expected
             self.assert_in_step(b, config_file)
             assert b.get("r1@example.com").family_name == "Edited"
-            assert b.db.execute("SELECT count(*) FROM sync_link WHERE pending IS NOT NULL").fetchone()[0] == 0
+            assert state.pending_count(b.db) == 0
 
 
 def _key(data: dict[str, Any]) -> str:

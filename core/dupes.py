@@ -1,15 +1,18 @@
 """Finding likely duplicates: the same email or phone, or very similar names sharing an organization or an
-email domain. Exact keys are grouped in SQL; names are compared with rapidfuzz only within small blocks
-(same organization, same domain), so the work stays near-linear at 100,000 contacts."""
+email domain, over the keys `rolo.core.store.reader.duplicate_keys` reads. Exact keys are grouped; names
+are compared with rapidfuzz only within small blocks (same organization, same domain), so the work stays
+near-linear at 100,000 contacts."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolo.core.emails import FREE_MAIL_DOMAINS
+
+if TYPE_CHECKING:
+    from rolo.core.store.reader import DuplicateKeys
 
 NAME_THRESHOLD = 85  # rapidfuzz WRatio, 0-100: 'Jon Smith' ~ 'Jonathan Smith' 86, 'John' ~ 'Jane Smith' 80
 MAX_BLOCK = 2000  # a block larger than this (a huge company) is too coarse to say much
@@ -48,31 +51,25 @@ class _Groups:
         self.links.append((a, b, reason, score))
 
 
-def find_duplicates(conn: sqlite3.Connection) -> list[DuplicateGroup]:
+def find_duplicates(keys: DuplicateKeys) -> list[DuplicateGroup]:
     """Every group of likely duplicates among live contacts, most certain first."""
     from rapidfuzz import fuzz, process
 
     groups = _Groups()
-    live = "c.deleted_at IS NULL"
-    for key, ids in _shared(conn, f"SELECT e.address_key, e.contact_id FROM email e JOIN contact c ON "
-                                  f"c.id = e.contact_id WHERE {live}"):
+    for key, ids in _shared(keys.emails):
         _link_all(groups, ids, f"same email {key}", 1.0)
-    for key, ids in _shared(conn, f"SELECT p.e164, p.contact_id FROM phone p JOIN contact c ON c.id = "
-                                  f"p.contact_id WHERE {live} AND p.e164 IS NOT NULL"):
+    for key, ids in _shared(keys.phones):
         _link_all(groups, ids, f"same phone {key}", 0.95)
 
-    names = {r[0]: (r[1] or "").casefold() for r in conn.execute(
-        f"SELECT c.id, c.formatted_name FROM contact c WHERE {live}")}
+    names = {cid: (name or "").casefold() for cid, _, name, _ in keys.contacts}
     blocks: list[tuple[str, list[int]]] = []
-    by_org: dict[int, list[int]] = defaultdict(list)
-    org_names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM organization")}
-    for cid, org in conn.execute(f"SELECT c.id, c.organization_id FROM contact c WHERE {live} AND "
-                                 "c.organization_id IS NOT NULL"):
-        by_org[org].append(cid)
-    blocks += [(f"organization {org_names[o]}", ids) for o, ids in by_org.items()]
+    by_org: dict[str, list[int]] = defaultdict(list)
+    for cid, _, _, org in sorted(keys.contacts):
+        if org is not None:
+            by_org[org].append(cid)
+    blocks += [(f"organization {org}", ids) for org, ids in by_org.items()]
     by_domain: dict[str, set[int]] = defaultdict(set)
-    for key, cid in conn.execute(f"SELECT e.address_key, e.contact_id FROM email e JOIN contact c ON "
-                                 f"c.id = e.contact_id WHERE {live}"):
+    for key, cid in keys.emails:
         domain = key.rpartition("@")[2]
         if domain and domain not in PUBLIC_MAIL_DOMAINS:
             by_domain[domain].add(cid)
@@ -89,12 +86,12 @@ def find_duplicates(conn: sqlite3.Connection) -> list[DuplicateGroup]:
                                                     score_cutoff=NAME_THRESHOLD, limit=None):
                 if b > a:
                     groups.link(a, b, f"similar names ({similarity:.0f}) and same {shared}", 0.5 + similarity / 250)
-    return _collect(conn, groups)
+    return _collect(keys, groups)
 
 
-def _shared(conn: sqlite3.Connection, sql: str) -> list[tuple[str, list[int]]]:
+def _shared(pairs: list[tuple[str, int]]) -> list[tuple[str, list[int]]]:
     members: dict[str, set[int]] = defaultdict(set)
-    for key, cid in conn.execute(sql):
+    for key, cid in pairs:
         members[key].add(cid)
     return [(key, sorted(ids)) for key, ids in members.items() if len(ids) > 1]
 
@@ -104,7 +101,7 @@ def _link_all(groups: _Groups, ids: list[int], reason: str, score: float) -> Non
         groups.link(ids[0], other, reason, score)
 
 
-def _collect(conn: sqlite3.Connection, groups: _Groups) -> list[DuplicateGroup]:
+def _collect(keys: DuplicateKeys, groups: _Groups) -> list[DuplicateGroup]:
     members: dict[int, set[int]] = defaultdict(set)
     reasons: dict[int, list[str]] = defaultdict(list)
     scores: dict[int, float] = defaultdict(float)
@@ -114,11 +111,10 @@ def _collect(conn: sqlite3.Connection, groups: _Groups) -> list[DuplicateGroup]:
         if reason not in reasons[root]:
             reasons[root].append(reason)
         scores[root] = max(scores[root], score)
+    oldest_first = [(cid, uid, name) for cid, uid, name, _ in keys.contacts]
     result = []
     for root, ids in members.items():
-        marks = ",".join("?" * len(ids))
-        contacts = [{"uid": r[0], "formatted_name": r[1]} for r in conn.execute(
-            f"SELECT uid, formatted_name FROM contact WHERE id IN ({marks}) ORDER BY created_at, id", sorted(ids))]
+        contacts = [{"uid": uid, "formatted_name": name} for cid, uid, name in oldest_first if cid in ids]
         result.append(DuplicateGroup(contacts, reasons[root], scores[root]))
     result.sort(key=lambda g: (-g.score, g.contacts[0]["formatted_name"].casefold()))
     return result

@@ -78,20 +78,13 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _same_email_or_phone(db: Any, record: Any) -> list[str]:
+def _same_email_or_phone(tx: Any, record: Any) -> list[str]:
     """uids of other live contacts sharing a normalised email or phone with this one."""
     from rolo.core.emails import email_key
+    from rolo.core.store import reader
 
-    emails = [email_key(e.address) for e in record.emails]
-    phones = [p.e164 for p in record.phones if p.e164]
-    if not emails and not phones:
-        return []
-    rows = db.execute(
-        f"SELECT DISTINCT c.uid FROM contact c WHERE c.deleted_at IS NULL AND c.id != ? AND ("
-        f"c.id IN (SELECT contact_id FROM email WHERE address_key IN ({','.join('?' * len(emails)) or 'NULL'})) OR "
-        f"c.id IN (SELECT contact_id FROM phone WHERE e164 IN ({','.join('?' * len(phones)) or 'NULL'}))) "
-        "ORDER BY c.uid", [record.id, *emails, *phones])
-    return [r[0] for r in rows]
+    return reader.uids_sharing_email_or_phone(tx.dbapi, record.id, [email_key(e.address) for e in record.emails],
+                                              [p.e164 for p in record.phones if p.e164])
 
 
 def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
@@ -122,7 +115,7 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                 created_without_uid = (outcome.status == "created"
                                        and outcome.record.uid == derived_uid(result.source_hash))
-                if created_without_uid and (matches := _same_email_or_phone(tx.dbapi, outcome.record)):
+                if created_without_uid and (matches := _same_email_or_phone(tx, outcome.record)):
                     report.duplicates.append({
                         "file": result.source, "card": result.index, "uid": outcome.record.uid,
                         "formatted_name": outcome.record.formatted_name, "matches": matches})

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import vobject  # type: ignore[import-untyped]
-from rolo.core.book import normalize_birthday
+from rolo.core.values import normalize_birthday
 from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry

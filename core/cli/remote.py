@@ -133,7 +133,8 @@ def show(env: Env, name: str, as_json: bool) -> None:
     Example:
       rolo remote show work
     """
-    from rolo.core.sync import remotes, state
+    from rolo.core.store import sync_state as state
+    from rolo.core.sync import remotes
 
     config = remotes.get_remote(env.config, name)
     data = config.as_dict()
@@ -145,10 +146,8 @@ def show(env: Env, name: str, as_json: bool) -> None:
         data["capabilities"] = None
         data["adapter_error"] = str(exc)
     db = env.book.db
-    data["linked"] = db.execute("SELECT count(*) FROM sync_link WHERE remote = ? AND remote_id IS NOT NULL",
-                                (name,)).fetchone()[0]
-    data["pending"] = db.execute("SELECT count(*) FROM sync_link WHERE remote = ? AND pending IS NOT NULL",
-                                 (name,)).fetchone()[0]
+    counts = state.link_counts(db, name)
+    data["linked"], data["pending"] = counts["linked"], counts["pending"]
     data["state"] = state.remote_state(db, name)
     data["open_conflicts"] = len(state.conflicts(db, remote=name))
     data["runs"] = state.runs(db, name, limit=5)
@@ -186,10 +185,11 @@ def rm(env: Env, name: str, yes: bool) -> None:
     Example:
       rolo remote rm work --yes
     """
-    from rolo.core.sync import remotes, state
+    from rolo.core.store import sync_state as state
+    from rolo.core.sync import remotes
 
     remotes.get_remote(env.config, name)
-    linked = env.book.db.execute("SELECT count(*) FROM sync_link WHERE remote = ?", (name,)).fetchone()[0]
+    linked = state.link_counts(env.book.db, name)["links"]
     if linked and not yes:
         click.confirm(f"forget the links of {linked} contacts to remote {name}?", abort=True)
     remotes.remove_remote(env.config.path, name)

@@ -229,7 +229,7 @@ def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | Non
     """
     if ctx.invoked_subcommand is not None:
         return
-    from rolo.core.sync import state
+    from rolo.core.store import sync_state as state
 
     env = ctx.find_object(Env)
     rows = state.conflicts(env.book.db, remote=remote_name, include_resolved=include_resolved)  # type: ignore[union-attr]

@@ -1,1 +1,1 @@
-"""Alembic migrations of the book's schema. `rolo.core.storage` runs them; there is no alembic.ini."""
+"""Alembic migrations of the book's schema. `rolo.core.store.connection` runs them; there is no alembic.ini."""

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection that rolo.core.storage hands over in `attributes`."""
+"""Alembic environment: runs on the connection that rolo.core.store.connection hands over in `attributes`."""
 
 from alembic import context
 from sqlmodel import SQLModel
@@ -9,7 +9,7 @@ import rolo.core.sync.models  # noqa: F401  (the sync state tables)
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("rolo migrations run through rolo.core.storage, which supplies the connection")
+    raise RuntimeError("rolo migrations run through rolo.core.store.connection, which supplies the connection")
 
 context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
 with context.begin_transaction():

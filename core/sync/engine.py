@@ -28,12 +28,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from rolo.core import reader, search
-from rolo.core.book import new_uid, utc_now
 from rolo.core.emails import email_key
+from rolo.core.store import reader
+from rolo.core.values import new_uid, utc_now
 from rolo.core.errors import RemoteRejected, RoloError, UserError
 from rolo.core.fields import FieldDefinition, field_key
-from rolo.core.sync import merge, state
+from rolo.core.store import sync_state as state
+from rolo.core.sync import merge
 from rolo.core.sync.adapter import Adapter, Changes, RemoteRecord
 
 if TYPE_CHECKING:
@@ -232,22 +233,11 @@ class SyncEngine:
             entries = self.adapter.pull_activity(state.activity_since(self.book.db, self.remote))
         except NotImplementedError:
             return
-        added: dict[int, None] = {}
-        count = 0
         with self.book.transaction() as tx:
-            for email, created_at, body, key in entries:
-                for (contact_id,) in tx.dbapi.execute(
-                    "SELECT DISTINCT e.contact_id FROM email e JOIN contact c ON c.id = e.contact_id "
-                    "WHERE e.address_key = ? AND c.deleted_at IS NULL", (email_key(email),)
-                ).fetchall():
-                    cursor = tx.dbapi.execute(
-                        "INSERT OR IGNORE INTO note (contact_id, created_at, body, source_key) VALUES (?, ?, ?, ?)",
-                        (contact_id, _book_time(created_at) or started, body, f"{self.remote}:{key}"),
-                    )
-                    if cursor.rowcount:
-                        added[contact_id] = None
-                        count += 1
-            search.reindex(tx.dbapi, reader.load_contacts(tx.dbapi, list(added)))
+            notes = [(contact_id, body, _book_time(created_at) or started, f"{self.remote}:{key}")
+                     for email, created_at, body, key in entries
+                     for contact_id in reader.live_ids_with_email(tx.dbapi, email_key(email))]
+            count = tx.add_notes(notes)
             # saved with the entries it covers, never before them
             state.save_activity_since(tx.dbapi, self.remote, started)
         if count:
@@ -312,9 +302,8 @@ class SyncEngine:
         self.report.count("resumed")
 
     def _claimed(self, remote_id: str, contact_id: int) -> bool:
-        row = self.book.db.execute("SELECT contact_id FROM sync_link WHERE remote = ? AND remote_id = ?",
-                                   (self.remote, remote_id)).fetchone()
-        return bool(row and row[0] != contact_id)
+        owner = state.contact_of(self.book.db, self.remote, remote_id)
+        return owner is not None and owner != contact_id
 
     # -- guards and classification --------------------------------------------------------------------------
     def _guard(self, changes: Changes, listed: dict[str, RemoteRecord], links: list[state.Link]) -> None:
@@ -793,9 +782,7 @@ class SyncEngine:
         # Only contacts whose emails no other contact has are batched: the batch upserts on email, which
         # makes a replayed batch harmless, but would land a contact sharing an email (with another new one,
         # or with a linked one) on that other's record. Those go one by one, with their idempotency key.
-        linked = {r[0] for r in self.book.db.execute(
-            "SELECT e.address_key FROM email e JOIN sync_link l ON l.contact_id = e.contact_id "
-            "WHERE l.remote = ? AND l.remote_id IS NOT NULL", (self.remote,))} if batchable else set()
+        linked = state.linked_email_keys(self.book.db, self.remote) if batchable else set()
         alone = [all(seen_emails[a] == 1 and a not in linked for a in _emails(i[2])) for i in batchable]
         singles += [i for i, ok in zip(batchable, alone, strict=True) if not ok]
         batchable = [i for i, ok in zip(batchable, alone, strict=True) if ok]

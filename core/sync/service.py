@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import NotFoundError, RoloError, UserError
-from rolo.core.sync import merge, remotes, state
+from rolo.core.store import sync_state as state
+from rolo.core.sync import merge, remotes
 from rolo.core.sync.engine import Report, SyncEngine, SyncOptions
 
 if TYPE_CHECKING:
@@ -99,7 +100,6 @@ def resolve_conflict(book: Book, config: Config, pm: pluggy.PluginManager, confl
     new contact, linked to the remote record, beside the local one (held back from that remote until the
     user merges the two with `rolo merge`). The change is made in the book; the next sync carries it to
     the remote. Returns what was done."""
-    from rolo.core import reader
     from rolo.core.book import new_uid
 
     if take not in ("local", "remote", "both"):
@@ -114,7 +114,7 @@ def resolve_conflict(book: Book, config: Config, pm: pluggy.PluginManager, confl
     caps = remotes.adapter_class(pm, remote.adapter).capabilities
     name, cid = conflict["field"], conflict["contact_id"]
     with book.transaction() as tx:
-        (record,) = reader.load_contacts(tx.dbapi, [cid])
+        record = tx.load(cid)
         deleted = tx.contact_row(record.uid)[2] is not None  # type: ignore[index]
         if take in ("local", "remote"):
             if take == conflict["kept"]:
@@ -150,15 +150,13 @@ def resolve_conflict(book: Book, config: Config, pm: pluggy.PluginManager, confl
         tx.save(merge.apply_local(record, local_values, caps))
         # the remote record now belongs to the twin; local_revision -1 makes the next sync compare the twin
         # with what the remote last had
-        tx.dbapi.execute("UPDATE sync_link SET contact_id = ?, local_revision = -1 WHERE id = ?",
-                         (saved_twin.id, link.id))
+        state.move_link(tx.dbapi, link.id, saved_twin.id)  # type: ignore[arg-type]
         # the original is held back from this remote until the user merges the two (many remotes keep
         # emails unique, and the twin has its email); it syncs again once either is gone
         state.mark_pending(tx.dbapi, conflict["remote"], [(cid, "hold", str(saved_twin.id), None)])
         note = (f"kept from {conflict['remote']} beside {record.uid} (conflict on "
                 f"{', '.join(sorted(remote_values))}); merge them with: rolo merge {record.uid} {saved_twin.uid}")
-        tx.dbapi.execute("INSERT INTO note (contact_id, created_at, body) VALUES (?, ?, ?)",
-                         (saved_twin.id, saved_twin.updated_at, note))
+        tx.add_notes([(saved_twin.id, note, saved_twin.updated_at, None)])  # type: ignore[list-item]
         state.resolve_conflicts(tx.dbapi, [c["id"] for c in siblings], "both")
         return {"id": conflict_id, "take": "both", "uid": record.uid, "duplicate_uid": saved_twin.uid,
                 "outcome": f"kept both: {saved_twin.uid} holds the {conflict['remote']} version; merge with "

@@ -147,7 +147,7 @@ class _Handler(FileSystemEventHandler):
 
 
 def _book_file(book: Book) -> Path | None:
-    from rolo.core.storage import book_path
+    from rolo.core.store.connection import book_path
 
     try:
         return Path(os.path.abspath(book_path(book.location)))

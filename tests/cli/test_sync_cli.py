@@ -86,6 +86,8 @@ def test_resolve_both_keeps_the_remote_version_as_a_linked_duplicate(rolo, relm)
     # the remote record carries the remote version (the twin); the original waits for the merge
     assert [c["last_name"] for c in relm.store.contacts()] == ["Byron"]
     assert "rolo merge" in rolo("note", "list", twin).stdout
+    # the note resolve wrote is in the search index like any other (issue 9: it was raw SQL, never indexed)
+    assert [c["uid"] for c in rolo.json("search", "note:merge")] == [twin]
     assert rolo("sync").stdout.strip() == "work: book no changes; remote no changes"
 
     rolo("merge", result["uid"], twin)  # keep the original: the twin goes, and so does its remote record

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from rolo.core import storage
+from rolo.core.store import connection as storage
 from rolo.core.book import Book
 from rolo.core.errors import BookError
 
@@ -52,7 +51,7 @@ def test_schema_head_is_the_newest_migration():
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(storage.__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(storage.MIGRATIONS))
     script = ScriptDirectory.from_config(cfg)
     assert script.get_current_head() == storage.SCHEMA_HEAD
     assert {rev.revision for rev in script.walk_revisions()} == set(storage.KNOWN_REVISIONS)

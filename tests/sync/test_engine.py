@@ -12,7 +12,7 @@ from rolo.core.errors import AdapterUnavailable, RemoteRejected, UserError
 from rolo.core.fields import FieldDefinition
 from rolo.core.hookspecs import hookimpl
 from rolo.core.record import EmailEntry
-from rolo.core.sync import state
+from rolo.core.store import sync_state as state
 from rolo.core.sync.adapter import Capabilities
 from rolo.core.sync.engine import MassDeletionError, idempotency_key
 

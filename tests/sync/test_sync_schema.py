@@ -5,24 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from rolo.core import storage
+from rolo.core.store import connection as storage
 from rolo.core.book import Book
 from rolo.core.record import ContactRecord, EmailEntry
 
 
 def _book_at_0001(path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    engine = storage._make_engine(path)
-    try:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(Path(storage.__file__).parent / "migrations"))
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0001")
-    finally:
-        engine.dispose()
+    storage.upgrade(path, "0001")
     # a contact written the way rolo 0001 wrote it (plain rows: the current Writer needs the new schema)
     db = sqlite3.connect(path)
     db.execute(

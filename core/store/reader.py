@@ -1,7 +1,7 @@
 """Reading contacts with plain sqlite3: the fast path behind every read command.
 
 Functions take a DB-API connection (`sqlite3`, `?` parameters), either the read connection from
-`rolo.core.storage` or the driver connection inside a write transaction, so reads during a write see it.
+`rolo.core.store.connection` or the driver connection inside a write transaction, so reads during a write see it.
 Children are fetched per table for a whole batch of contacts, never one query per contact.
 """
 
@@ -11,6 +11,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from rolo.core.fields import FieldDefinition
@@ -127,3 +128,104 @@ def live_contact_id(conn: sqlite3.Connection, uid: str) -> int | None:
     """The row id of a contact that is not deleted, by exact uid."""
     row = conn.execute("SELECT id FROM contact WHERE uid = ? AND deleted_at IS NULL", (uid,)).fetchone()
     return row[0] if row else None
+
+
+def _live_filter(label: str | None, sort: str) -> tuple[str, list[Any], str]:
+    where, params = "c.deleted_at IS NULL", []
+    if label is not None:
+        where += (" AND c.id IN (SELECT cl.contact_id FROM contactlabel cl JOIN label l ON l.id = "
+                  "cl.label_id WHERE l.name_key = ?)")
+        params.append(label.casefold())
+    order = "c.updated_at DESC, c.id DESC" if sort == "updated" else "c.sort_key, c.id"
+    return where, params, order
+
+
+def live_contacts(conn: sqlite3.Connection, *, label: str | None = None, sort: str = "name"
+                  ) -> list[ContactRecord]:
+    """Every live contact (with a label, if given), by name or most recently updated first."""
+    where, params, order = _live_filter(label, sort)
+    if label is None:
+        return all_live_contacts(conn, order)
+    return list(iter_contacts(conn, where, params, order))
+
+
+def stream_live_contacts(conn: sqlite3.Connection, *, label: str | None = None, sort: str = "name",
+                         batch: int = 2000) -> Iterator[ContactRecord]:
+    """Like live_contacts(), in batches (memory stays flat for a whole large book)."""
+    where, params, order = _live_filter(label, sort)
+    yield from iter_contacts(conn, where, params, order, batch=batch)
+
+
+def field_names(conn: sqlite3.Connection) -> list[str]:
+    """The names of the custom fields (search qualifiers)."""
+    return [r[0] for r in conn.execute("SELECT name FROM fielddef")]
+
+
+def label_counts(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Every label with the number of live contacts carrying it, by name."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT l.name, count(c.id) FROM label l LEFT JOIN contactlabel cl ON cl.label_id = l.id "
+        "LEFT JOIN contact c ON c.id = cl.contact_id AND c.deleted_at IS NULL "
+        "GROUP BY l.id ORDER BY l.name_key"
+    )]
+
+
+def birthdays(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """(uid, formatted name, birthday) of every live contact with a birthday."""
+    return [(r[0], r[1], r[2]) for r in conn.execute(
+        "SELECT uid, formatted_name, birthday FROM contact WHERE deleted_at IS NULL AND birthday IS NOT NULL"
+    )]
+
+
+def notes(conn: sqlite3.Connection, contact_id: int) -> list[dict[str, Any]]:
+    """A contact's notes log, oldest first."""
+    return [{"id": r[0], "created_at": r[1], "body": r[2]} for r in conn.execute(
+        "SELECT id, created_at, body FROM note WHERE contact_id = ? ORDER BY created_at, id", (contact_id,)
+    )]
+
+
+def live_ids_with_email(conn: sqlite3.Connection, key: str) -> list[int]:
+    """Row ids of the live contacts having this casefolded email address."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT e.contact_id FROM email e JOIN contact c ON c.id = e.contact_id "
+        "WHERE e.address_key = ? AND c.deleted_at IS NULL", (key,)
+    )]
+
+
+def uids_sharing_email_or_phone(conn: sqlite3.Connection, contact_id: int, email_keys: list[str],
+                                e164s: list[str]) -> list[str]:
+    """uids of the other live contacts having one of these email keys or E.164 numbers."""
+    if not email_keys and not e164s:
+        return []
+    rows = conn.execute(
+        f"SELECT DISTINCT c.uid FROM contact c WHERE c.deleted_at IS NULL AND c.id != ? AND ("
+        f"c.id IN (SELECT contact_id FROM email WHERE address_key IN ({','.join('?' * len(email_keys)) or 'NULL'}))"
+        f" OR c.id IN (SELECT contact_id FROM phone WHERE e164 IN ({','.join('?' * len(e164s)) or 'NULL'}))) "
+        "ORDER BY c.uid", [contact_id, *email_keys, *e164s])
+    return [r[0] for r in rows]
+
+
+@dataclass
+class DuplicateKeys:
+    """What duplicate detection compares, for every live contact (see rolo.core.dupes)."""
+
+    emails: list[tuple[str, int]]  # (casefolded address, contact id)
+    phones: list[tuple[str, int]]  # (E.164, contact id)
+    contacts: list[tuple[int, str, str, str | None]]  # (id, uid, formatted name, organization), oldest first
+
+
+def duplicate_keys(conn: sqlite3.Connection) -> DuplicateKeys:
+    """The emails, phones, names and organizations of the live contacts, read in one pass each."""
+    live = "c.deleted_at IS NULL"
+
+    def rows(sql: str) -> list[Any]:
+        return [tuple(r) for r in conn.execute(sql)]
+
+    return DuplicateKeys(
+        emails=rows(f"SELECT e.address_key, e.contact_id FROM email e JOIN contact c ON c.id = e.contact_id "
+                    f"WHERE {live}"),
+        phones=rows(f"SELECT p.e164, p.contact_id FROM phone p JOIN contact c ON c.id = p.contact_id "
+                    f"WHERE {live} AND p.e164 IS NOT NULL"),
+        contacts=rows(f"SELECT c.id, c.uid, c.formatted_name, o.name FROM contact c LEFT JOIN organization o "
+                      f"ON o.id = c.organization_id WHERE {live} ORDER BY c.created_at, c.id"),
+    )

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from rolo.core.book import utc_now
+from rolo.core.values import utc_now
 
 
 def dumps(value: Any) -> str:
@@ -243,3 +243,37 @@ def resolve_conflicts(db: sqlite3.Connection, ids: list[int], resolution: str) -
     now = utc_now()
     db.executemany("UPDATE sync_conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
                    [(now, resolution, i) for i in ids])
+
+
+# -- small lookups -----------------------------------------------------------------------------------------------
+def contact_of(db: sqlite3.Connection, remote: str, remote_id: str) -> int | None:
+    """The contact linked to this remote record, if any."""
+    row = db.execute("SELECT contact_id FROM sync_link WHERE remote = ? AND remote_id = ?",
+                     (remote, remote_id)).fetchone()
+    return row[0] if row else None
+
+
+def linked_email_keys(db: sqlite3.Connection, remote: str) -> set[str]:
+    """The casefolded emails of the contacts linked to records of this remote."""
+    return {r[0] for r in db.execute(
+        "SELECT e.address_key FROM email e JOIN sync_link l ON l.contact_id = e.contact_id "
+        "WHERE l.remote = ? AND l.remote_id IS NOT NULL", (remote,))}
+
+
+def link_counts(db: sqlite3.Connection, remote: str) -> dict[str, int]:
+    """How many contacts are linked to this remote's records, have a remote write pending, or a link at all."""
+    row = db.execute(
+        "SELECT count(remote_id), count(pending), count(*) FROM sync_link WHERE remote = ?", (remote,)
+    ).fetchone()
+    return {"linked": row[0], "pending": row[1], "links": row[2]}
+
+
+def pending_count(db: sqlite3.Connection) -> int:
+    """Links of any remote with a remote write still pending (0 once every sync has settled)."""
+    return int(db.execute("SELECT count(*) FROM sync_link WHERE pending IS NOT NULL").fetchone()[0])
+
+
+def move_link(db: sqlite3.Connection, link_id: int, contact_id: int) -> None:
+    """Give a link (its remote record) to another contact; the next sync compares that contact with what
+    the remote last had (local_revision -1 never matches)."""
+    db.execute("UPDATE sync_link SET contact_id = ?, local_revision = -1 WHERE id = ?", (contact_id, link_id))

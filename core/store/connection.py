@@ -1,32 +1,33 @@
 """Opening the book file: where it is, its SQLite settings, and its schema version.
 
 Everything SQLite-specific about connections lives here (pragmas, WAL, BEGIN IMMEDIATE, backups), so a
-server engine can be added later without touching callers. Two kinds of connection are handed out:
+server engine can be added later without touching callers. Both kinds of connection are plain `sqlite3`
+(commands must not pay the ~0.3 s import of SQLAlchemy):
 
-- `write_engine()`: SQLAlchemy Core, used by `rolo.core.book` for every write, one transaction per change;
-- `read_connection()`: plain `sqlite3`, the fast path for read commands, which must not pay the ~0.3 s
-  import of SQLAlchemy.
+- `write_connection()`: for `rolo.core.store.writer`, whose transactions begin with `begin_write()`
+  (BEGIN IMMEDIATE: the write lock is taken up front);
+- `read_connection()`: autocommit reads; several queries that must agree run inside BEGIN/COMMIT.
 
-Opening checks the schema cheaply (one query on `alembic_version`); alembic is imported only to create a
-book or upgrade an old one, after writing a backup copy beside it.
+Opening checks the schema cheaply (one query on `alembic_version`); alembic (and with it SQLAlchemy) is
+imported only to create a book or upgrade an old one, after writing a backup copy beside it.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rolo.core.errors import BookError
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
 
 # The newest migration this program knows; a test checks it against the migrations folder.
 SCHEMA_HEAD = "0003"
 KNOWN_REVISIONS = ("0001", "0002", "0003")
 BUSY_TIMEOUT_MS = 10_000
+# The alembic history of the schema (its models are rolo.core.models and rolo.core.sync.models).
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def book_path(location: str) -> Path:
@@ -91,7 +92,7 @@ def ensure_schema(path: Path) -> None:
         except OSError as exc:
             raise BookError(f"cannot create the book's folder {path.parent}: {exc.strerror or exc}") from None
     try:
-        _upgrade(path)
+        upgrade(path)
     except Exception as exc:  # sqlite3 or SQLAlchemy OperationalError: a file we cannot write
         if type(exc).__name__ != "OperationalError":
             raise
@@ -122,51 +123,62 @@ def _backup(path: Path, revision: str) -> Path:
     return target
 
 
-def _upgrade(path: Path) -> None:
+def upgrade(path: Path, revision: str = "head") -> None:
+    """Run the migrations up to `revision` on the book file (alembic, through a SQLAlchemy engine)."""
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy import create_engine, event
 
-    engine = _make_engine(path)
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # SQLAlchemy, not the sqlite3 module, decides where transactions start
+        _configure(dbapi_conn)
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")  # outside a transaction: SQLite ignores it inside one
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     try:
         cfg = Config()
-        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        cfg.set_main_option("script_location", str(MIGRATIONS))
         with engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode = WAL")
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
     finally:
         engine.dispose()
 
 
-def _make_engine(path: Path) -> Engine:
-    from sqlalchemy import create_engine, event
-
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-        # Let SQLAlchemy, not the sqlite3 module, decide where transactions start.
-        dbapi_conn.isolation_level = None
-        _configure(dbapi_conn)
-        # 8 MiB of page cache for writes (reads keep SQLite's 2 MiB): the default misses constantly on a
-        # large book's uid index; more costs memory that a 100k import must keep under 150 MB.
-        dbapi_conn.execute("PRAGMA cache_size = -8192")
-        dbapi_conn.execute("PRAGMA journal_mode = WAL")
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # Take the write lock up front: a deferred transaction that later upgrades to a writer can fail
-        # with SQLITE_BUSY at once, whatever the busy timeout, when another process writes meanwhile.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def write_engine(location: str) -> Engine:
-    """An engine on the book, schema ensured, whose transactions take the write lock at BEGIN."""
+def write_connection(location: str) -> sqlite3.Connection:
+    """A connection for writing, schema ensured; start each transaction with `begin_write()`."""
     path = book_path(location)
     ensure_schema(path)
-    return _make_engine(path)
+    conn = _connect(path)
+    # 8 MiB of page cache for writes (reads keep SQLite's 2 MiB): the default misses constantly on a
+    # large book's uid index; more costs memory that a 100k import must keep under 150 MB.
+    conn.execute("PRAGMA cache_size = -8192")
+    conn.execute("PRAGMA journal_mode = WAL")
+    return conn
+
+
+def begin_write(conn: sqlite3.Connection) -> None:
+    """Start a write transaction holding the write lock from the start: a deferred transaction that later
+    upgrades to a writer can fail with SQLITE_BUSY at once, whatever the busy timeout, when another
+    process writes meanwhile."""
+    conn.execute("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Several reads on an autocommit connection that see one state of the book, even while another
+    process writes (a read transaction in WAL mode)."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
 
 
 def read_connection(location: str) -> sqlite3.Connection:

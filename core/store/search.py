@@ -1,0 +1,104 @@
+"""The search index: one SQLite FTS5 row per live contact, and the queries over it.
+
+The index is a plain FTS5 table keyed by the contact's row id and kept current by `reindex`, which the
+writer calls inside each write transaction (a contact's text spans seven tables and its notes log, so
+triggers would not do). The query language is `rolo.core.search`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+
+from rolo.core.phones import search_digits
+from rolo.core.record import ContactRecord
+from rolo.core.search import COLUMNS, parse_query
+
+# bm25 weights in COLUMNS order: a hit in the name counts most.
+_WEIGHTS = "10.0, 6.0, 4.0, 2.0, 5.0, 4.0, 1.0, 2.0, 1.0"
+
+
+def _document(record: ContactRecord, log_notes: list[str]) -> tuple[str, ...]:
+    name = " ".join(
+        p for p in (record.formatted_name, record.prefix, record.given_name, record.additional_names,
+                    record.family_name, record.suffix) if p
+    )
+    phones = " ".join(d for p in record.phones for d in search_digits(p.number, p.e164))
+    fields = " ".join(
+        " ".join(str(v) for v in (value if isinstance(value, list) else [value]))
+        for value in record.custom_fields.values()
+    )
+    return (
+        name,
+        record.nickname or "",
+        " ".join(p for p in (record.organization, record.department) if p),
+        record.title or "",
+        " ".join(e.address for e in record.emails),
+        phones,
+        "\n".join([record.notes or "", *log_notes]),
+        " ".join(record.labels),
+        fields,
+    )
+
+
+def reindex(conn: sqlite3.Connection, records: Iterable[ContactRecord]) -> None:
+    """Replace the index entries of these contacts (deleted ones are only removed)."""
+    records = [r for r in records if r.id is not None]
+    if not records:
+        return
+    ids = [r.id for r in records]
+    notes: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for cid, body in conn.execute(
+            f"SELECT contact_id, body FROM note WHERE contact_id IN ({marks}) ORDER BY created_at", chunk
+        ):
+            notes[cid].append(body)
+    conn.executemany("DELETE FROM contact_fts WHERE rowid = ?", [(i,) for i in ids])
+    conn.executemany(
+        f"INSERT INTO contact_fts (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
+        [(r.id, *_document(r, notes[r.id])) for r in records],  # type: ignore[index]
+    )
+
+
+def unindex(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
+    """Drop contacts from the index (on delete)."""
+    conn.executemany("DELETE FROM contact_fts WHERE rowid = ?", [(i,) for i in ids])
+
+
+def search_ids(conn: sqlite3.Connection, query: str, region: str, limit: int | None = 50) -> list[int]:
+    """Row ids of live contacts matching the query, best first."""
+    field_names = [r[0] for r in conn.execute("SELECT name FROM fielddef")]
+    parsed = parse_query(query, region, field_names)
+    where, params = ["c.deleted_at IS NULL"], []
+    for key, value in parsed.field_filters:
+        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(
+            "c.id IN (SELECT fv.contact_id FROM fieldvalue fv JOIN fielddef fd ON fd.id = fv.field_id "
+            "WHERE fd.name_key = ? AND fv.value LIKE ? ESCAPE '\\')"
+        )
+        params += [key, escaped + "%"]
+    limit_sql = f" LIMIT {int(limit)}" if limit else ""
+    if parsed.fts and not parsed.field_filters and limit:
+        # Rank inside the index first and join only the best few to `contact`: broad queries (a label, a
+        # two-letter prefix) match thousands of rows, and scoring + joining them all dominated p95.
+        sql = (
+            f"WITH top AS MATERIALIZED (SELECT rowid AS id, bm25(contact_fts, {_WEIGHTS}) AS score "
+            f"FROM contact_fts WHERE contact_fts MATCH ? ORDER BY score LIMIT {4 * int(limit)}) "
+            f"SELECT c.id FROM top JOIN contact c ON c.id = top.id WHERE c.deleted_at IS NULL "
+            f"ORDER BY top.score, c.sort_key LIMIT {int(limit)}"
+        )
+        params = [" AND ".join(parsed.fts)]
+    elif parsed.fts:
+        sql = (
+            f"SELECT c.id FROM contact_fts f JOIN contact c ON c.id = f.rowid "
+            f"WHERE contact_fts MATCH ? AND {' AND '.join(where)} "
+            f"ORDER BY bm25(contact_fts, {_WEIGHTS}), c.sort_key{limit_sql}"
+        )
+        params = [" AND ".join(parsed.fts), *params]
+    else:
+        sql = f"SELECT c.id FROM contact c WHERE {' AND '.join(where)} ORDER BY c.sort_key{limit_sql}"
+    return [row[0] for row in conn.execute(sql, params)]
+

@@ -1,0 +1,353 @@
+"""The writer: every insert, update and delete of the book's contacts, labels and fields, inside one open
+transaction (see `Book.transaction()`), with the search index kept in step in the same transaction.
+
+Rows go in through plain sqlite3 `executemany`, the fastest path SQLite offers (several times SQLAlchemy's
+per-statement overhead at import sizes), and a whole batch of contacts costs one statement per table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rolo.core.emails import email_key
+from rolo.core.errors import NotFoundError, RoloError, UserError, ValidationError
+from rolo.core.fields import FIELD_TYPES, FieldDefinition, field_key, validate_field_name
+from rolo.core.phones import to_e164
+from rolo.core.record import ContactRecord
+from rolo.core.store import reader, search
+from rolo.core.store.refs import resolve_ref
+from rolo.core.values import normalize_birthday, sort_key, utc_now
+
+
+@dataclass
+class SaveResult:
+    """What a save did: `created`, `updated` or `unchanged`, and the contact as stored."""
+
+    status: str
+    record: ContactRecord
+
+
+class Writer:
+    """Write operations inside one open transaction. Obtain one from `Book.transaction()`."""
+
+    def __init__(self, conn: sqlite3.Connection, region: str) -> None:
+        self.region = region
+        # The transaction's connection: reads through it (reader, sync_state) see this transaction's writes.
+        # Only rolo.core.store functions take it; everything else calls the methods here.
+        self.dbapi = conn
+        self._defs: dict[str, tuple[int, FieldDefinition]] | None = None
+        self.changes: list[tuple[ContactRecord, str]] = []  # for the contact_changed hook, after commit
+        self._orgs: dict[str, int] = {}
+        self._labels: dict[str, int] = {}
+
+    # -- lookups ---------------------------------------------------------------------------------------
+    def contact_row(self, uid: str) -> tuple[int, int, str | None] | None:
+        """(id, revision, deleted_at) of the contact with this uid, deleted or not."""
+        row = self.dbapi.execute("SELECT id, revision, deleted_at FROM contact WHERE uid = ?", (uid,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def resolve(self, ref: str) -> int:
+        """Row id of the live contact a REF names (see rolo.core.store.refs)."""
+        return resolve_ref(self.dbapi, ref, self.region)
+
+    def load(self, contact_id: int) -> ContactRecord:
+        """The contact with this row id, deleted or not; NotFoundError if there is none."""
+        found = reader.load_contacts(self.dbapi, [contact_id])
+        if not found:
+            raise NotFoundError(f"no contact with id {contact_id}")
+        return found[0]
+
+    @property
+    def definitions(self) -> dict[str, tuple[int, FieldDefinition]]:
+        if self._defs is None:
+            self._defs = {field_key(d.name): (i, d) for i, d in reader.field_definitions(self.dbapi).items()}
+        return self._defs
+
+    def _org_id(self, name: str | None) -> int | None:
+        if not name or not name.strip():
+            return None
+        key = name.strip().casefold()
+        if key not in self._orgs:
+            row = self.dbapi.execute("SELECT id FROM organization WHERE name_key = ?", (key,)).fetchone()
+            if row is None:
+                self.dbapi.execute(
+                    "INSERT INTO organization (name, name_key, domains) VALUES (?, ?, '[]')", (name.strip(), key)
+                )
+                row = self.dbapi.execute("SELECT last_insert_rowid()").fetchone()
+            self._orgs[key] = row[0]
+        return self._orgs[key]
+
+    def _label_id(self, name: str) -> int:
+        key = name.strip().casefold()
+        if key not in self._labels:
+            row = self.dbapi.execute("SELECT id FROM label WHERE name_key = ?", (key,)).fetchone()
+            if row is None:
+                self.dbapi.execute("INSERT INTO label (name, name_key) VALUES (?, ?)", (name.strip(), key))
+                row = self.dbapi.execute("SELECT last_insert_rowid()").fetchone()
+            self._labels[key] = row[0]
+        return self._labels[key]
+
+    # -- contacts --------------------------------------------------------------------------------------
+    def prepare(self, record: ContactRecord) -> ContactRecord:
+        """Check and normalise a record before it is stored; raise ValidationError naming the problem."""
+        record = replace(record)
+        if not record.uid or not record.uid.strip():
+            raise ValidationError("contact has no uid")
+        record.birthday = normalize_birthday(record.birthday)
+        for phone in record.phones:
+            phone.e164 = to_e164(phone.number, self.region) if phone.number.strip() else None
+        record.phones = [p for p in record.phones if p.number.strip()]
+        record.emails = [e for e in record.emails if e.address.strip()]
+        record.addresses = [a for a in record.addresses if not a.is_empty()]
+        seen: dict[str, str] = {}
+        for label in record.labels:
+            if label.strip():
+                seen.setdefault(label.strip().casefold(), label.strip())
+        record.labels = sorted(seen.values(), key=str.casefold)
+        fields: dict[str, Any] = {}
+        for name, value in record.custom_fields.items():
+            if value is None or value == [] or value == "":
+                continue
+            if field_key(name) not in self.definitions:
+                raise ValidationError(
+                    f"no custom field named {name!r}", hint=f"define it first: rolo field define {name} --type text"
+                )
+            _, definition = self.definitions[field_key(name)]
+            values = value if isinstance(value, list) else [value]
+            stored = definition.canonical_values([_to_text(v) for v in values])
+            fields[definition.name] = definition.to_json(stored)
+        record.custom_fields = fields
+        if not record.formatted_name:
+            record.formatted_name = record.display_name()
+        return record
+
+    def save(self, record: ContactRecord, *, source_hash: str | None = None) -> SaveResult:
+        """Insert or update by uid; an unchanged contact is left alone (revision and timestamps kept)."""
+        (result,) = self.save_many([(record, source_hash)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def save_many(self, items: list[tuple[ContactRecord, str | None]]) -> list[SaveResult | RoloError]:
+        """Upsert many contacts by uid, with one statement per table for the whole batch.
+
+        A record the book refuses (a ValidationError...) gets its error in the result list and writes
+        nothing; the others are saved. Later items win when a uid repeats in one batch.
+        """
+        results: list[SaveResult | RoloError | None] = [None] * len(items)
+        prepared: dict[str, tuple[int, ContactRecord, str | None]] = {}
+        repeated: list[int] = []
+        for index, (record, source_hash) in enumerate(items):
+            try:
+                ready = self.prepare(record)
+            except RoloError as exc:
+                results[index] = exc
+                continue
+            if ready.uid in prepared:
+                repeated.append(prepared[ready.uid][0])
+            prepared[ready.uid] = (index, ready, source_hash)
+        existing = self._existing([uid for uid in prepared])
+        current = {r.id: r for r in reader.load_contacts(self.dbapi, [row[0] for row in existing.values()])}
+        now = utc_now()
+        inserts, updates = [], []
+        for uid, (index, record, source_hash) in prepared.items():
+            if uid in existing:
+                cid, revision, deleted_at = existing[uid]
+                old = current[cid]
+                if deleted_at is None and old.content_key() == record.content_key():
+                    results[index] = SaveResult("unchanged", old)
+                    continue
+                record.id, record.created_at = cid, old.created_at
+                record.revision, record.updated_at = revision + 1, now
+                updates.append((index, record, source_hash))
+            else:
+                record.created_at = record.created_at or now
+                record.updated_at, record.revision = now, 1
+                inserts.append((index, record, source_hash))
+        # Rows go in through the driver connection of this transaction: plain executemany is the fastest
+        # path SQLite offers (several times SQLAlchemy's per-statement overhead at import sizes).
+        for _, record, source_hash in inserts:
+            cursor = self.dbapi.execute(_INSERT_CONTACT, (*self._contact_values(record), record.uid,
+                                                          record.created_at, record.updated_at, 1, source_hash))
+            record.id = cursor.lastrowid
+        if updates:
+            self.dbapi.executemany(_UPDATE_CONTACT, [
+                (*self._contact_values(r), r.updated_at, r.revision, h, r.id) for _, r, h in updates])
+            for table in _CHILD_TABLES:
+                self.dbapi.executemany(f"DELETE FROM {table} WHERE contact_id = ?", [(r.id,) for _, r, _ in updates])
+        written = [r for _, r, _ in inserts + updates]
+        self._insert_children(written)
+        search.reindex(self.dbapi, written)
+        for index, record, _ in inserts:
+            results[index] = SaveResult("created", record)
+            self.changes.append((record, "created"))
+        for index, record, _ in updates:
+            results[index] = SaveResult("updated", record)
+            self.changes.append((record, "updated"))
+        for index in repeated:  # an earlier copy of a uid repeated in the batch: superseded by the later one
+            results[index] = SaveResult("unchanged", prepared[items[index][0].uid][1])
+        return results  # type: ignore[return-value]
+
+    def _existing(self, uids: list[str]) -> dict[str, tuple[int, int, str | None]]:
+        found = {}
+        for start in range(0, len(uids), 500):
+            chunk = uids[start : start + 500]
+            for row in self.dbapi.execute(
+                f"SELECT uid, id, revision, deleted_at FROM contact WHERE uid IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[row[0]] = (row[1], row[2], row[3])
+        return found
+
+    def _contact_values(self, r: ContactRecord) -> tuple[Any, ...]:
+        return (
+            r.kind, r.formatted_name, r.prefix, r.given_name, r.additional_names, r.family_name, r.suffix,
+            r.nickname, self._org_id(r.organization), r.department, r.title, r.birthday, r.notes,
+            int(r.starred), r.photo, r.photo_type, sort_key(r),
+        )
+
+    def _insert_children(self, records: list[ContactRecord]) -> None:
+        emails, phones, addresses, urls, labels, values, extras = [], [], [], [], [], [], []
+        for r in records:
+            cid = r.id
+            emails += [(cid, i, e.address.strip(), email_key(e.address), e.label, int(e.primary))
+                       for i, e in enumerate(r.emails)]
+            phones += [(cid, i, p.number.strip(), p.e164, p.label, int(p.primary)) for i, p in enumerate(r.phones)]
+            addresses += [(cid, i, a.label, a.po_box, a.extended, a.street, a.locality, a.region, a.postal_code,
+                           a.country, int(a.primary)) for i, a in enumerate(r.addresses)]
+            urls += [(cid, i, u.url, u.label) for i, u in enumerate(r.urls)]
+            labels += [(cid, self._label_id(name)) for name in r.labels]
+            for name, value in r.custom_fields.items():
+                fid, definition = self.definitions[field_key(name)]
+                items = value if isinstance(value, list) else [value]
+                values += [(cid, fid, i, definition.canonical(_to_text(v))) for i, v in enumerate(items)]
+            extras += [(cid, i, _property_name(raw), raw) for i, raw in enumerate(r.extras)]
+        for sql, rows in ((_INSERT_EMAIL, emails), (_INSERT_PHONE, phones), (_INSERT_ADDRESS, addresses),
+                          (_INSERT_URL, urls), (_INSERT_LABEL, labels), (_INSERT_VALUE, values),
+                          (_INSERT_EXTRA, extras)):
+            if rows:
+                self.dbapi.executemany(sql, rows)
+
+    def tombstone(self, record: ContactRecord) -> None:
+        """Mark a contact deleted (kept for sync) and drop it from the index."""
+        self.dbapi.execute(
+            "UPDATE contact SET deleted_at = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
+            (utc_now(), utc_now(), record.id),
+        )
+        search.unindex(self.dbapi, [record.id])  # type: ignore[list-item]
+        self.changes.append((record, "deleted"))
+
+    # -- the notes log ---------------------------------------------------------------------------------
+    def add_notes(self, entries: Iterable[tuple[int, str, str | None, str | None]]) -> int:
+        """Append (contact_id, text, time or None for now, source key or None) entries to notes logs and
+        reindex those contacts, so search finds the text. An entry whose source key is already in the log
+        (a meeting pulled before) is skipped. Returns how many entries were added."""
+        now = utc_now()
+        added: dict[int, None] = {}
+        count = 0
+        for contact_id, body, at, key in entries:
+            cursor = self.dbapi.execute(
+                "INSERT OR IGNORE INTO note (contact_id, created_at, body, source_key) VALUES (?, ?, ?, ?)",
+                (contact_id, at or now, body, key),
+            )
+            if cursor.rowcount:
+                added[contact_id] = None
+                count += 1
+        search.reindex(self.dbapi, reader.load_contacts(self.dbapi, list(added)))
+        return count
+
+    # -- labels and fields -----------------------------------------------------------------------------
+    def rename_label(self, old: str, new: str) -> int:
+        if not new.strip():
+            raise UserError("the new label name is empty")
+        row = self.dbapi.execute("SELECT id FROM label WHERE name_key = ?", (old.strip().casefold(),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no label named {old!r}")
+        old_id = row[0]
+        target = self.dbapi.execute(
+            "SELECT id FROM label WHERE name_key = ?", (new.strip().casefold(),)
+        ).fetchone()
+        if target is None or target[0] == old_id:
+            self.dbapi.execute(
+                "UPDATE label SET name = ?, name_key = ? WHERE id = ?", (new.strip(), new.strip().casefold(), old_id)
+            )
+        else:  # renaming onto an existing label merges the two
+            self.dbapi.execute(
+                "INSERT OR IGNORE INTO contactlabel (contact_id, label_id) "
+                "SELECT contact_id, ? FROM contactlabel WHERE label_id = ?", (target[0], old_id)
+            )
+            self.dbapi.execute("DELETE FROM label WHERE id = ?", (old_id,))
+            old_id = target[0]
+        ids = [r[0] for r in self.dbapi.execute(
+            "SELECT c.id FROM contactlabel cl JOIN contact c ON c.id = cl.contact_id "
+            "WHERE cl.label_id = ? AND c.deleted_at IS NULL", (old_id,)
+        )]
+        now = utc_now()
+        self.dbapi.executemany(
+            "UPDATE contact SET updated_at = ?, revision = revision + 1 WHERE id = ?", [(now, i) for i in ids]
+        )
+        search.reindex(self.dbapi, reader.load_contacts(self.dbapi, ids))
+        return len(ids)
+
+    def define_field(self, definition: FieldDefinition) -> FieldDefinition:
+        validate_field_name(definition.name)
+        if definition.type not in FIELD_TYPES:
+            raise ValidationError(f"unknown field type {definition.type!r} (one of {', '.join(FIELD_TYPES)})")
+        options = [o.strip() for o in definition.options if o.strip()]
+        if definition.type == "select" and not options:
+            raise ValidationError("a select field needs at least one --option")
+        if definition.type != "select" and options:
+            raise ValidationError("--option is only for fields of type select")
+        if len({o.casefold() for o in options}) != len(options):
+            raise ValidationError("select options must differ (case-insensitively)")
+        if field_key(definition.name) in self.definitions:
+            raise UserError(f"a field named {self.definitions[field_key(definition.name)][1].name!r} already exists")
+        definition = FieldDefinition(definition.name, definition.type, options, definition.multiple)
+        self.dbapi.execute(
+            "INSERT INTO fielddef (name, name_key, type, options, multiple, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (definition.name, field_key(definition.name), definition.type, json.dumps(options),
+             int(definition.multiple), utc_now()),
+        )
+        self._defs = None
+        return definition
+
+
+_CHILD_TABLES = ("email", "phone", "address", "url", "contactlabel", "fieldvalue", "extraproperty")
+_INSERT_CONTACT = (
+    "INSERT INTO contact (kind, formatted_name, prefix, given_name, additional_names, family_name, suffix, "
+    "nickname, organization_id, department, title, birthday, notes, starred, photo, photo_type, sort_key, uid, "
+    "created_at, updated_at, revision, source_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?)"
+)
+_UPDATE_CONTACT = (
+    "UPDATE contact SET kind=?, formatted_name=?, prefix=?, given_name=?, additional_names=?, family_name=?, "
+    "suffix=?, nickname=?, organization_id=?, department=?, title=?, birthday=?, notes=?, starred=?, photo=?, "
+    "photo_type=?, sort_key=?, updated_at=?, revision=?, deleted_at=NULL, source_hash=COALESCE(?, source_hash) "
+    "WHERE id=?"
+)
+_INSERT_EMAIL = "INSERT INTO email (contact_id, position, address, address_key, label, pref) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_PHONE = "INSERT INTO phone (contact_id, position, number, e164, label, pref) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_ADDRESS = (
+    "INSERT INTO address (contact_id, position, label, po_box, extended, street, locality, region, postal_code, "
+    "country, pref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_URL = "INSERT INTO url (contact_id, position, url, label) VALUES (?, ?, ?, ?)"
+_INSERT_LABEL = "INSERT INTO contactlabel (contact_id, label_id) VALUES (?, ?)"
+_INSERT_VALUE = "INSERT INTO fieldvalue (contact_id, field_id, position, value) VALUES (?, ?, ?, ?)"
+_INSERT_EXTRA = "INSERT INTO extraproperty (contact_id, position, name, raw) VALUES (?, ?, ?, ?)"
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _property_name(raw: str) -> str:
+    head = re.split(r"[;:]", raw, maxsplit=1)[0]
+    return head.rsplit(".", 1)[-1].upper()
