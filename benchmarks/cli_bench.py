@@ -75,3 +75,35 @@ def startup(ctx: RunContext) -> list[Row]:
         Row(f'python -c "import click" (median of {runs})', click_s, "s"),
         Row("ratio rolo --version / import click", rolo_s / click_s, "×", at_most(1.5)),
     ]
+
+
+@benchmark("command start")
+def command_start(ctx: SizeContext) -> list[Row]:
+    """`rolo add`, `rolo show` and `rolo search` as whole commands on the book, each beside `python -c
+    "import click"` (the floor of any click program), interleaved so machine load hits both alike."""
+    path = str(ctx.ensure_book())
+    runs = 5 if ctx.quick else 15
+    someone = ctx.generated[len(ctx.generated) // 2].record
+    ref = someone.emails[0].address if someone.emails else someone.uid
+    commands = {
+        "rolo add": lambda i: [ROLO, "--book", path, "add", "--name", f"Bench Person {i}",
+                               "--email", f"bench{i}@example.org"],
+        "rolo show": lambda i: [ROLO, "--book", path, "show", ref],
+        "rolo search": lambda i: [ROLO, "--book", path, "search", someone.family_name or someone.formatted_name],
+    }
+    click_cmd = [PYTHON, "-c", "import click"]
+    for make in commands.values():  # warm-up: page cache, .pyc files, the plugin index
+        ctx.run(make(-1))
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    click_times = []
+    for i in range(runs):
+        click_times.append(ctx.run(click_cmd)[0])
+        for name, make in commands.items():
+            times[name].append(ctx.run(make(i))[0])
+    click_s = median(click_times)
+    rows = [Row(f'python -c "import click" (median of {runs})', click_s, "s")]
+    for name, values in times.items():
+        rows.append(Row(f"{name} (median of {runs})", median(values), "s"))
+        rows.append(Row(f"  ratio {name} / import click", median(values) / click_s, "×",
+                        at_most(2.0) if name == "rolo add" else None))
+    return rows

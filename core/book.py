@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import UserError
 from rolo.core.fields import FieldDefinition
@@ -24,6 +24,11 @@ from rolo.core.store import connection, reader, search
 from rolo.core.store.refs import resolve_ref
 from rolo.core.store.writer import SaveResult, Writer
 from rolo.core.values import new_uid, normalize_birthday, sort_key, utc_now
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from rolo.core.models import Contact
 
 __all__ = ["Book", "SaveResult", "Writer", "new_uid", "normalize_birthday", "sort_key", "utc_now"]
 
@@ -85,7 +90,7 @@ class Book:
             raise
         with self._lock:
             self._idle.append(conn)
-        if writer.changes:
+        if writer.changes and self._listened_to("contact_changed"):
             hook = self.plugin_manager.hook.contact_changed
             if hook.get_hookimpls():
                 for record, change in writer.changes:
@@ -94,9 +99,21 @@ class Book:
     @cached_property
     def plugin_manager(self) -> Any:
         """The plugin manager whose hooks this book calls (the process's, unless one was given)."""
+        from rolo.core import plugin_index
         from rolo.core.plugins import get_plugin_manager
 
-        return get_plugin_manager()
+        pm = get_plugin_manager()
+        plugin_index.record(pm)
+        return pm
+
+    def _listened_to(self, hook: str) -> bool:
+        """Whether a plugin may implement this hook, without loading the plugins when the index of the
+        installed plugins says none does (see rolo.core.plugin_index)."""
+        if "plugin_manager" in self.__dict__:  # loaded, or given by the caller
+            return True
+        from rolo.core import plugin_index
+
+        return plugin_index.implemented(hook) is not False
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -129,6 +146,14 @@ class Book:
         without holding it all in memory."""
         with self.snapshot() as db:
             yield from reader.stream_live_contacts(db, label=label, sort=sort)
+
+    def iter_contacts_json(self, *, label: str | None = None, sort: str = "name") -> Iterator[str]:
+        """Like iter_contacts(), each contact as the compact text of its JSON object (`to_json()`), built by
+        SQLite: the fast path for `rolo list --json` on a large book."""
+        from rolo.core.store.contact_json import live_contacts_json
+
+        with self.snapshot() as db:
+            yield from live_contacts_json(db, label=label, sort=sort)
 
     def search(self, query: str, limit: int | None = 50) -> list[ContactRecord]:
         """Contacts matching a query (see rolo.core.search), best first."""
@@ -231,3 +256,35 @@ class Book:
             created = utc_now()
             tx.add_notes([(record.id, body, created, None)])  # type: ignore[list-item]
             return {"uid": record.uid, "created_at": created, "body": body}
+
+    # -- typed SQLModel objects, for library users ---------------------------------------------------------
+    # rolo's commands never call these: they import SQLAlchemy (about 0.3 s), so it is imported here only.
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read-only SQLModel Session on the book, for library users who want typed objects and `select()`
+        queries of their own (see rolo.core.store.orm); closed when the block ends. Write through Book."""
+        from rolo.core.store import orm
+
+        with orm.open_session(self.location) as session:
+            yield session
+
+    def contact_model(self, ref: str) -> Contact:
+        """The contact a REF names as a typed SQLModel `Contact`, for library users, with its emails, phones,
+        addresses, urls, labels, custom field values, notes log and organization loaded."""
+        from rolo.core.errors import NotFoundError
+        from rolo.core.store import orm
+
+        contact_id = self.resolve(ref)
+        with self.session() as session:
+            found = orm.contact_by_id(session, contact_id)
+        if found is None:  # removed between the two reads
+            raise NotFoundError(f"no contact matches {ref!r}")
+        return found
+
+    def contact_models(self, *, label: str | None = None) -> list[Contact]:
+        """Every live contact (optionally only those with a label) as typed SQLModel `Contact`s, for library
+        users, by name, with their emails, phones, labels... loaded."""
+        from rolo.core.store import orm
+
+        with self.session() as session:
+            return orm.contacts(session, label=label)

@@ -1,4 +1,9 @@
-"""The book's tables (SQLModel). The schema itself is owned by the alembic migrations in `migrations/`.
+"""The book's tables (SQLModel): the schema's single declaration.
+
+The alembic migrations in `migrations/` build existing users' books step by step; the tables they create
+must be exactly what these models declare (`tests/core/test_schema.py` compares the two with alembic's
+autogenerate), so a change here comes with a migration. Only the FTS5 search index is created by raw SQL in
+a migration and has no model.
 
 Timestamps are stored as ISO 8601 UTC text ending in `Z`, so raw SQL reads (the fast read path) need no
 conversion and text order is time order. Child rows keep a `position` so a contact's emails, phones... come
@@ -9,12 +14,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 
-def _contact_fk() -> Any:
-    return Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), nullable=False, index=True)
+def _contact_fk(*, index: bool = True) -> Any:
+    return Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), nullable=False, index=index)
+
+
+def _in_order(table: str) -> tuple[Any, ...]:
+    """A contact's entries are read in `position` order (migration 0004): an index on (contact_id,
+    position) serves both the lookup and the order, so reads need no sort (the list --json fast path)."""
+    return (Index(f"ix_{table}_contact_position", "contact_id", "position"),)
+
+
+# Relationships are for reading typed objects (`rolo.core.store.orm`, `Book.contact_model()`); they add
+# nothing to the tables. They are view-only because every write goes through `Book`, which keeps the search
+# index, `revision` and `updated_at` in step (a change made through the ORM would bypass all three).
+# They are spelled as SQLAlchemy `relationship()`s, rather than through `Relationship(back_populates=...)`,
+# because this module uses postponed annotations (`list[Email]` is a string at class creation, which SQLModel
+# cannot turn into a target class): the target is named explicitly and `collection_class=list` makes the
+# to-many sides lists.
+def _children(target: str, order_by: str, back_populates: str = "contact") -> Any:
+    """A contact's (or organization's, field's) rows in another table, in the given order."""
+    return Relationship(sa_relationship=relationship(
+        target, back_populates=back_populates, order_by=order_by, collection_class=list, viewonly=True
+    ))
+
+
+def _parent(target: str, back_populates: str) -> Any:
+    """The row a foreign key points to."""
+    return Relationship(sa_relationship=relationship(target, back_populates=back_populates, viewonly=True))
 
 
 class Organization(SQLModel, table=True):
@@ -24,6 +55,9 @@ class Organization(SQLModel, table=True):
     name: str
     name_key: str = Field(unique=True, index=True, description="casefolded name, for matching")
     domains: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+
+    # every contact pointing here, tombstones included (check `deleted_at`)
+    contacts: list[Contact] = _children("Contact", "Contact.sort_key, Contact.id", "organization")
 
 
 class ContactBase(SQLModel):
@@ -61,36 +95,63 @@ class Contact(ContactBase, table=True):
     deleted_at: str | None = Field(default=None, index=True)
     source_hash: str | None = Field(default=None, index=True, description="hash of the imported card text")
 
+    organization: Organization | None = _parent("Organization", "contacts")
+    emails: list[Email] = _children("Email", "Email.position, Email.id")
+    phones: list[Phone] = _children("Phone", "Phone.position, Phone.id")
+    addresses: list[Address] = _children("Address", "Address.position, Address.id")
+    urls: list[Url] = _children("Url", "Url.position, Url.id")
+    # through the ContactLabel link model's table
+    labels: list[Label] = Relationship(sa_relationship=relationship(
+        "Label", secondary="contactlabel", back_populates="contacts", order_by="Label.name_key",
+        collection_class=list, viewonly=True,
+    ))
+    field_values: list[FieldValue] = _children("FieldValue", "FieldValue.field_id, FieldValue.position")
+    # the dated notes log (`notes` is the card's own NOTE text)
+    notes_log: list[Note] = _children("Note", "Note.created_at, Note.id")
+    extra_properties: list[ExtraProperty] = _children(
+        "ExtraProperty", "ExtraProperty.position, ExtraProperty.id"
+    )
+
 
 class Email(SQLModel, table=True):
     """An email address, kept as written; `address_key` is its casefolded form for matching."""
 
+    __table_args__ = _in_order("email")
+
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(sa_column=_contact_fk())
+    contact_id: int = Field(sa_column=_contact_fk(index=False))
     position: int = 0
     address: str
     address_key: str = Field(index=True)
     label: str | None = None
     pref: bool = False
 
+    contact: Contact | None = _parent("Contact", "emails")
+
 
 class Phone(SQLModel, table=True):
     """A phone number as the user typed it, with its E.164 form when it parses."""
 
+    __table_args__ = _in_order("phone")
+
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(sa_column=_contact_fk())
+    contact_id: int = Field(sa_column=_contact_fk(index=False))
     position: int = 0
     number: str
     e164: str | None = Field(default=None, index=True)
     label: str | None = None
     pref: bool = False
 
+    contact: Contact | None = _parent("Contact", "phones")
+
 
 class Address(SQLModel, table=True):
     """A postal address (vCard ADR parts)."""
 
+    __table_args__ = _in_order("address")
+
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(sa_column=_contact_fk())
+    contact_id: int = Field(sa_column=_contact_fk(index=False))
     position: int = 0
     label: str | None = None
     po_box: str | None = None
@@ -102,15 +163,21 @@ class Address(SQLModel, table=True):
     country: str | None = None
     pref: bool = False
 
+    contact: Contact | None = _parent("Contact", "addresses")
+
 
 class Url(SQLModel, table=True):
     """A website or social profile."""
 
+    __table_args__ = _in_order("url")
+
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(sa_column=_contact_fk())
+    contact_id: int = Field(sa_column=_contact_fk(index=False))
     position: int = 0
     url: str
     label: str | None = None
+
+    contact: Contact | None = _parent("Contact", "urls")
 
 
 class Label(SQLModel, table=True):
@@ -119,6 +186,12 @@ class Label(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     name_key: str = Field(unique=True, index=True)
+
+    # every contact carrying the label, tombstones included (check `deleted_at`)
+    contacts: list[Contact] = Relationship(sa_relationship=relationship(
+        "Contact", secondary="contactlabel", back_populates="labels", order_by="Contact.sort_key, Contact.id",
+        collection_class=list, viewonly=True,
+    ))
 
 
 class ContactLabel(SQLModel, table=True):
@@ -143,6 +216,8 @@ class FieldDef(SQLModel, table=True):
     multiple: bool = False
     created_at: str
 
+    values: list[FieldValue] = _children("FieldValue", "FieldValue.contact_id, FieldValue.position", "field")
+
 
 class FieldValue(SQLModel, table=True):
     """One value of a custom field on a contact, stored in its canonical text form."""
@@ -157,15 +232,24 @@ class FieldValue(SQLModel, table=True):
     position: int = 0
     value: str
 
+    contact: Contact | None = _parent("Contact", "field_values")
+    field: FieldDef | None = _parent("FieldDef", "values")
+
 
 class Note(SQLModel, table=True):
     """A dated entry in a contact's notes log (calls, meetings, merge leftovers)."""
+
+    # One entry per source and contact: an activity pulled twice lands once (`INSERT OR IGNORE` relies on
+    # it). NULL source keys (notes typed by the user) never clash. Created by migration 0003.
+    __table_args__ = (Index("ux_note_contact_source", "contact_id", "source_key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(sa_column=_contact_fk())
     created_at: str = Field(index=True)
     body: str
     source_key: str | None = Field(default=None, description="what a pulled entry came from (a meeting...)")
+
+    contact: Contact | None = _parent("Contact", "notes_log")
 
 
 class ExtraProperty(SQLModel, table=True):
@@ -176,3 +260,5 @@ class ExtraProperty(SQLModel, table=True):
     position: int = 0
     name: str = Field(description="property name, upper case, without group")
     raw: str = Field(description="the unfolded content line exactly as imported")
+
+    contact: Contact | None = _parent("Contact", "extra_properties")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.entries import apply_fields, email_entry, parse_assignments, phone_entry, split_name, url_entry
-from rolo.core.cli.output import contact_detail, contact_table, print_json, print_json_list
+from rolo.core.cli.output import contact_detail, contact_table, print_json, print_json_list, print_json_texts
 from rolo.core.errors import UserError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
@@ -108,7 +110,9 @@ def list_(env: Env, label: str | None, sort: str, as_json: bool) -> None:
       rolo list --label friends
       rolo list --sort updated --json
     """
-    if as_json:
+    if as_json and not sys.stdout.isatty():  # a pipe: compact objects, built by SQLite (a large book is fast)
+        print_json_texts(env.book.iter_contacts_json(label=label, sort=sort))
+    elif as_json:
         print_json_list(r.to_json() for r in env.book.iter_contacts(label=label, sort=sort))
     else:
         contact_table(env.book.contacts(label=label, sort=sort))

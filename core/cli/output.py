@@ -43,6 +43,17 @@ def print_json_list(items: Iterable[Any]) -> None:
     click.echo("[]" if first else "\n]")
 
 
+def print_json_texts(texts: Iterable[str]) -> None:
+    """Write a JSON list whose items are already JSON texts, one per line, as they come."""
+    out = sys.stdout
+    first = True
+    for text in texts:
+        out.write(("[\n" if first else ",\n") + text)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+    out.flush()
+
+
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 

@@ -130,7 +130,8 @@ def live_contact_id(conn: sqlite3.Connection, uid: str) -> int | None:
     return row[0] if row else None
 
 
-def _live_filter(label: str | None, sort: str) -> tuple[str, list[Any], str]:
+def live_filter(label: str | None, sort: str) -> tuple[str, list[Any], str]:
+    """The WHERE clause, its parameters and the ORDER BY of a listing of live contacts over `contact c`."""
     where, params = "c.deleted_at IS NULL", []
     if label is not None:
         where += (" AND c.id IN (SELECT cl.contact_id FROM contactlabel cl JOIN label l ON l.id = "
@@ -143,7 +144,7 @@ def _live_filter(label: str | None, sort: str) -> tuple[str, list[Any], str]:
 def live_contacts(conn: sqlite3.Connection, *, label: str | None = None, sort: str = "name"
                   ) -> list[ContactRecord]:
     """Every live contact (with a label, if given), by name or most recently updated first."""
-    where, params, order = _live_filter(label, sort)
+    where, params, order = live_filter(label, sort)
     if label is None:
         return all_live_contacts(conn, order)
     return list(iter_contacts(conn, where, params, order))
@@ -152,7 +153,7 @@ def live_contacts(conn: sqlite3.Connection, *, label: str | None = None, sort: s
 def stream_live_contacts(conn: sqlite3.Connection, *, label: str | None = None, sort: str = "name",
                          batch: int = 2000) -> Iterator[ContactRecord]:
     """Like live_contacts(), in batches (memory stays flat for a whole large book)."""
-    where, params, order = _live_filter(label, sort)
+    where, params, order = live_filter(label, sort)
     yield from iter_contacts(conn, where, params, order, batch=batch)
 
 
