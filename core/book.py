@@ -21,7 +21,6 @@ from rolo.core.errors import UserError
 from rolo.core.fields import FieldDefinition
 from rolo.core.record import ContactRecord
 from rolo.core.store import connection, reader, search
-from rolo.core.store.refs import resolve_ref
 from rolo.core.store.writer import SaveResult, Writer
 from rolo.core.values import new_uid, normalize_birthday, sort_key, utc_now
 
@@ -124,10 +123,14 @@ class Book:
     # -- reads -------------------------------------------------------------------------------------------
     def resolve(self, ref: str) -> int:
         """Row id of the contact a REF names."""
+        from rolo.core.store.refs import resolve_ref
+
         return resolve_ref(self.db, ref, self.region)
 
     def get(self, ref: str) -> ContactRecord:
         """The contact a REF names."""
+        from rolo.core.store.refs import resolve_ref
+
         with self.snapshot() as db:
             return reader.load_contacts(db, [resolve_ref(db, ref, self.region)])[0]
 
@@ -174,6 +177,8 @@ class Book:
 
     def notes_log(self, ref: str) -> list[dict[str, Any]]:
         """A contact's dated notes, oldest first."""
+        from rolo.core.store.refs import resolve_ref
+
         with self.snapshot() as db:
             return reader.notes(db, resolve_ref(db, ref, self.region))
 

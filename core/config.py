@@ -6,7 +6,6 @@ Precedence, highest first: command-line option, environment variable, config fil
 
 from __future__ import annotations
 
-import locale
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -38,6 +37,8 @@ def config_dir() -> Path:
 
 
 def _region_from_locale() -> str | None:
+    import locale
+
     for name in (locale.getlocale()[0], os.environ.get("LC_ALL"), os.environ.get("LANG")):
         if name and "_" in name:
             region = name.split("_", 1)[1][:2].upper()

@@ -4,7 +4,7 @@ Words are prefix-matched anywhere and all must match; `field:term` restricts a t
 contact: `name:`, `email:`, `phone:`, `org:`, `title:`, `nick:`, `note:`, `label:`, or the name of a custom
 field. Quote phrases: `label:"book club"`. A term that looks like a phone number is matched by its digits in
 every common form (E.164, national, as typed). `parse_query` turns a query into an FTS5 expression over the
-index columns below plus custom-field filters; `rolo.core.store.search` runs it.
+index columns (`rolo.core.store.search.COLUMNS`) plus custom-field filters; `rolo.core.store.search` runs it.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from rolo.core.errors import UserError
 from rolo.core.fields import field_key
 from rolo.core.phones import looks_like_phone, search_digits, to_e164
 
-# The index columns, which qualifiers name.
-COLUMNS = ("name", "nickname", "org", "title", "email", "phone", "notes", "labels", "fields")
 QUALIFIERS = {
     "name": "name", "n": "name",
     "nick": "nickname", "nickname": "nickname",

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 from rolo.core.phones import search_digits
 from rolo.core.record import ContactRecord
-from rolo.core.search import COLUMNS, parse_query
 
+# The index's columns (qualifiers of the query language name them: rolo.core.search.QUALIFIERS).
+COLUMNS = ("name", "nickname", "org", "title", "email", "phone", "notes", "labels", "fields")
 # bm25 weights in COLUMNS order: a hit in the name counts most.
 _WEIGHTS = "10.0, 6.0, 4.0, 2.0, 5.0, 4.0, 1.0, 2.0, 1.0"
 
@@ -70,6 +71,8 @@ def unindex(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
 
 def search_ids(conn: sqlite3.Connection, query: str, region: str, limit: int | None = 50) -> list[int]:
     """Row ids of live contacts matching the query, best first."""
+    from rolo.core.search import parse_query  # the query language: not needed by writes, which import this
+
     field_names = [r[0] for r in conn.execute("SELECT name FROM fielddef")]
     parsed = parse_query(query, region, field_names)
     where, params = ["c.deleted_at IS NULL"], []

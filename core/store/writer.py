@@ -20,7 +20,6 @@ from rolo.core.fields import FIELD_TYPES, FieldDefinition, field_key, validate_f
 from rolo.core.phones import to_e164
 from rolo.core.record import ContactRecord
 from rolo.core.store import reader, search
-from rolo.core.store.refs import resolve_ref
 from rolo.core.values import normalize_birthday, sort_key, utc_now
 
 
@@ -53,6 +52,8 @@ class Writer:
 
     def resolve(self, ref: str) -> int:
         """Row id of the live contact a REF names (see rolo.core.store.refs)."""
+        from rolo.core.store.refs import resolve_ref
+
         return resolve_ref(self.dbapi, ref, self.region)
 
     def load(self, contact_id: int) -> ContactRecord:
