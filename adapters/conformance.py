@@ -19,7 +19,7 @@ once and each adapter's test module subclasses the class and supplies the fixtur
   and fault switches;
 - `adapter_name` and `adapter_options`: how `rolo remote add` configures it.
 
-The engine runs exactly as `rolo sync` runs it (`rolo.core.sync.service.sync_remote` on a config file), so
+The engine runs exactly as `rolo sync` runs it (`rolo.core.sync.api.SyncAPI.sync_remote` on a config file), so
 these tests cover the remote config, the token from the environment and the HTTP client as well.
 """
 
@@ -44,9 +44,9 @@ from rolo.core.plugins import new_plugin_manager
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, UrlEntry
 from rolo.core.store import sync_state as state
 from rolo.core.sync import remotes
-from rolo.core.sync.engine import Report, SyncOptions
+from rolo.core.sync.api import SyncAPI
+from rolo.core.sync.engine import Report
 from rolo.core.sync.merge import project, same
-from rolo.core.sync.service import sync_remote
 
 TOKEN_ENV = "ROLO_TEST_REMOTE_TOKEN"
 REMOTE = "crm"
@@ -129,9 +129,7 @@ class AdapterConformance:
         pm = new_plugin_manager()
 
         def run(**options: Any) -> Report:
-            options.setdefault("policy", None)
-            policy = options.pop("policy")
-            return sync_remote(book, load_config(config_file), REMOTE, SyncOptions(**options), pm, policy=policy)
+            return SyncAPI(book, load_config(config_file), pm).sync_remote(REMOTE, **options)
 
         return run
 

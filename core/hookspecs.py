@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import click
 
     from rolo.core.book import Book
     from rolo.core.record import ContactRecord
+    from rolo.core.sync.service import ServiceFactory
 
 hookspec = pluggy.HookspecMarker("rolo")
 hookimpl = pluggy.HookimplMarker("rolo")
@@ -33,7 +36,9 @@ def register_commands(cli: click.Group) -> None:
     """Add commands to the `rolo` command line.
 
     Called once, when the command line needs a command that is not built in (or lists all of them for
-    `--help`).
+    `--help`). A command that needs the book, the config or the plugin manager takes them from the
+    command-line context, with `rolo.core.cli.context.pass_env`: `env.book`, `env.config`,
+    `env.plugin_manager`, `env.sync_api` (that module is the documented, stable API for plugin commands).
 
     Args:
         cli: the root click group; call `cli.add_command(command)`.
@@ -49,6 +54,34 @@ def register_adapters(register: Any) -> None:
     Args:
         register: call `register(AdapterClass)` for each adapter class (a subclass of
             `rolo.core.sync.adapter.Adapter`); its `name` attribute is the name users type.
+    """
+
+
+@hookspec
+def register_services(register: Callable[[str, ServiceFactory], None]) -> None:
+    """Offer long-running services to `rolo daemon`, which runs them side by side with the periodic sync.
+
+    Called once each time a daemon starts (`rolo daemon`, or `rolo.core.sync.api.SyncAPI.daemon`), before
+    any service runs; also by `SyncAPI.services()` to list them. Register unconditionally: the daemon decides
+    which services to start (`rolo daemon --no-watch` leaves out the one named `watch`).
+
+    For each service it starts, the daemon calls `factory(context)` with a
+    `rolo.core.sync.service.ServiceContext`: the service's `name`, a `book` of its own (its own connections,
+    closed when the service returns), the `config`, the `plugin_manager`, the daemon's `options` (a mapping:
+    `folder` from `--folder` or None, `every` in seconds, whatever else a Python caller passes; ignore what
+    you do not know) and `log(line)`, which writes one line to the daemon's log (stderr). The factory
+    returns the service, any object with `run(stop)` (the `rolo.core.sync.service.Service` protocol), or
+    None to stay out with these options; raising `rolo.core.errors.UserError` stops the daemon before it
+    starts, with that message. The daemon then calls `service.run(stop)` once, in a thread of its own; `run`
+    works until the `threading.Event` `stop` is set (SIGTERM, Ctrl-C), looking at it at least every second
+    or so, and then returns. An exception from `run` is logged as that service's failure; the others go on.
+
+    Args:
+        register: call `register(name, factory)` once per service; `name` is lowercase letters, digits,
+            `_` or `-`, unique among plugins (`sync` is the daemon's own).
+
+    Returns:
+        nothing; the services are what `register` was given.
     """
 
 

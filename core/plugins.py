@@ -42,7 +42,12 @@ def new_plugin_manager() -> pluggy.PluginManager:
 
 @cache
 def get_plugin_manager() -> pluggy.PluginManager:
-    """The process's plugin manager, loaded once, on first use."""
+    """The process's plugin manager, loaded once, on first use.
+
+    This is the one place rolo gets its plugin manager from: the command line (`Env.plugin_manager` in
+    `rolo.core.cli.context`), `Book.plugin_manager` and `rolo.core.sync.api.SyncAPI` all use this one, unless
+    a caller hands them another (tests do, with `new_plugin_manager()`).
+    """
     return new_plugin_manager()
 
 

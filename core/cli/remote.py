@@ -7,23 +7,7 @@ import sys
 import click
 from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.output import console, print_json
-from rolo.core.errors import UserError
-
-
-def _pm() -> object:
-    from rolo.core.plugins import get_plugin_manager
-
-    return get_plugin_manager()
-
-
-def _options(values: tuple[str, ...]) -> dict[str, str]:
-    options = {}
-    for value in values:
-        key, sep, rest = value.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--option {value!r}: use KEY=VALUE")
-        options[key.strip()] = rest.strip()
-    return options
+from rolo.core.sync.api import POLICIES
 
 
 @click.group()
@@ -49,7 +33,7 @@ def remote() -> None:
 @click.option("--token-env", metavar="VAR", help="Environment variable holding the token.")
 @click.option("--token-stdin", is_flag=True,
               help="Read the token from standard input and store it in the keyring (or the owner-only token file).")
-@click.option("--conflict", type=click.Choice(["local", "remote", "newest"]), default="local", show_default=True,
+@click.option("--conflict", type=click.Choice(POLICIES), default="local", show_default=True,
               help="Default conflict policy for this remote.")
 @click.option("--full-every", default="0", metavar="DURATION",
               help="For incremental remotes: list everything (to see deletions) at most this often, e.g. 1h; "
@@ -66,36 +50,16 @@ def add(env: Env, name: str, adapter_name: str, url: str | None, option_values: 
       rolo remote add work --adapter relm --url https://relmcrm.com --token-env RELM_KEY
       echo "$TOKEN" | rolo remote add home --adapter relm --url http://127.0.0.1:8765 --token-stdin
     """
-    from rolo.core.sync import remotes
-
-    remotes.validate_name(name)
-    remotes.parse_duration(full_every)
-    cls = remotes.adapter_class(_pm(), adapter_name)  # type: ignore[arg-type]
-    options = _options(option_values)
-    unknown = set(options) - set(cls.options)
-    if unknown:
-        known = ", ".join(sorted(cls.options)) or "none"
-        raise UserError(f"adapter {cls.name} has no option {', '.join(sorted(unknown))} (options: {known})")
-    url = url or cls.default_url
-    if not url:
-        raise UserError(f"adapter {cls.name} needs --url")
-    if token_env and token_stdin:
-        raise UserError("give --token-env or --token-stdin, not both")
-    config = remotes.Remote(name=name, adapter=cls.name, url=url, token_env=token_env, conflict=conflict,
-                            full_every=full_every, options=options)
-    remotes.add_remote(env.config.path, config, replace=replace)
-    where = f"env {token_env}" if token_env else None
-    if token_stdin:
-        token = sys.stdin.readline().strip()
-        if not token:
-            raise UserError("no token on standard input")
-        where = remotes.store_token(name, token)
-    click.echo(f"added remote {name} ({cls.name}, {url}) to {env.config.path}")
-    if where is None:
-        hint = f" ({cls.token_help})" if cls.token_help else ""
+    result = env.sync_api.add_remote(
+        name, adapter_name, url=url, options=option_values, token_env=token_env, conflict=conflict,
+        full_every=full_every, replace=replace, token=(lambda: sys.stdin.readline()) if token_stdin else None)
+    added = result.remote
+    click.echo(f"added remote {name} ({added.adapter}, {added.url}) to {result.config_path}")
+    if result.token is None:
+        hint = f" ({result.token_help})" if result.token_help else ""
         click.echo(f"no token given: set one with --token-env VAR or --token-stdin{hint}", err=True)
     else:
-        click.echo(f"token: {where}")
+        click.echo(f"token: {result.token}")
 
 
 @remote.command("list")
@@ -109,17 +73,15 @@ def list_(env: Env, as_json: bool) -> None:
       rolo remote list
       rolo remote list --json
     """
-    from rolo.core.sync import remotes
-
-    found = remotes.remotes(env.config)
+    rows = [r.as_dict() for r in env.sync_api.list_remotes()]
     if as_json:
-        print_json([r.as_dict() for r in found.values()])
+        print_json(rows)
         return
-    if not found:
+    if not rows:
         click.echo("no remotes (add one with: rolo remote add NAME --adapter ADAPTER --url URL)")
         return
-    for r in found.values():
-        click.echo(f"{r.name}\t{r.adapter}\t{r.url}\ttoken: {remotes.token_source(r)}")
+    for r in rows:
+        click.echo(f"{r['name']}\t{r['adapter']}\t{r['url']}\ttoken: {r['token']}")
 
 
 @remote.command("show")
@@ -133,24 +95,7 @@ def show(env: Env, name: str, as_json: bool) -> None:
     Example:
       rolo remote show work
     """
-    from rolo.core.store import sync_state as state
-    from rolo.core.sync import remotes
-
-    config = remotes.get_remote(env.config, name)
-    data = config.as_dict()
-    try:
-        cls = remotes.adapter_class(_pm(), config.adapter)  # type: ignore[arg-type]
-        data["capabilities"] = cls.capabilities.as_dict()
-        data["adapter_options"] = dict(cls.options)
-    except UserError as exc:
-        data["capabilities"] = None
-        data["adapter_error"] = str(exc)
-    db = env.book.db
-    counts = state.link_counts(db, name)
-    data["linked"], data["pending"] = counts["linked"], counts["pending"]
-    data["state"] = state.remote_state(db, name)
-    data["open_conflicts"] = len(state.conflicts(db, remote=name))
-    data["runs"] = state.runs(db, name, limit=5)
+    data = env.sync_api.show_remote(name).as_dict()
     if as_json:
         print_json(data)
         return
@@ -185,17 +130,10 @@ def rm(env: Env, name: str, yes: bool) -> None:
     Example:
       rolo remote rm work --yes
     """
-    from rolo.core.store import sync_state as state
-    from rolo.core.sync import remotes
+    def ask(links: int) -> bool:
+        return click.confirm(f"forget the links of {links} contacts to remote {name}?", abort=True)
 
-    remotes.get_remote(env.config, name)
-    linked = state.link_counts(env.book.db, name)["links"]
-    if linked and not yes:
-        click.confirm(f"forget the links of {linked} contacts to remote {name}?", abort=True)
-    remotes.remove_remote(env.config.path, name)
-    remotes.forget_token(name)
-    with env.book.transaction() as tx:
-        state.forget_remote(tx.dbapi, name)
+    env.sync_api.remove_remote(name, confirm=None if yes else ask)
     click.echo(f"removed remote {name}")
 
 
@@ -210,40 +148,28 @@ def test(env: Env, name: str, as_json: bool) -> None:
     Example:
       rolo remote test work
     """
-    from rolo.core.sync import remotes
-
-    config = remotes.get_remote(env.config, name)
-    adapter = remotes.open_adapter(config, _pm())  # type: ignore[arg-type]
-    if adapter.token is None and config.token_env:
-        raise UserError(f"no token for remote {name}: ${config.token_env} is not set")
-    try:
-        facts = adapter.check()
-    finally:
-        adapter.client.close()
+    result = env.sync_api.test_remote(name)
     if as_json:
-        print_json({"remote": name, "ok": True, **facts})
+        print_json(result.as_dict())
         return
-    details = ", ".join(f"{k}: {v}" for k, v in facts.items())
-    click.echo(f"{name}: ok ({config.adapter} at {config.url}{'; ' + details if details else ''})")
+    details = ", ".join(f"{k}: {v}" for k, v in result.facts.items())
+    click.echo(f"{name}: ok ({result.adapter} at {result.url}{'; ' + details if details else ''})")
 
 
 @remote.command("adapters")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
-def adapters(as_json: bool) -> None:
+@pass_env
+def adapters(env: Env, as_json: bool) -> None:
     """List the adapters the loaded plugins provide, with their options.
 
     \b
     Example:
       rolo remote adapters
     """
-    from rolo.core.sync import remotes
-
-    found = remotes.adapter_classes(_pm())  # type: ignore[arg-type]
-    rows = [{"name": n, "module": c.__module__, "default_url": c.default_url, "options": dict(c.options),
-             "capabilities": c.capabilities.as_dict()} for n, c in sorted(found.items())]
+    rows = [info.as_dict() for info in env.sync_api.adapters()]
     if as_json:
         print_json(rows)
         return
     for row in rows:
-        options = ", ".join(row["options"]) or "no options"  # type: ignore[arg-type]
+        options = ", ".join(row["options"]) or "no options"
         click.echo(f"{row['name']}\t{row['module']}\t{options}")

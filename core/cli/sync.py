@@ -9,29 +9,10 @@ from typing import TYPE_CHECKING, Any
 import click
 from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.output import console, print_json
-from rolo.core.errors import RoloError, UserError
+from rolo.core.sync.api import POLICIES, TAKES, SyncFailure
 
 if TYPE_CHECKING:
     from rolo.core.sync.engine import Report
-
-EXIT_SKIPPED = 3
-
-
-def _pm() -> Any:
-    from rolo.core.plugins import get_plugin_manager
-
-    return get_plugin_manager()
-
-
-def _names(env: Env, names: tuple[str, ...]) -> list[str]:
-    from rolo.core.sync import remotes
-
-    configured = remotes.remotes(env.config)
-    if not configured:
-        raise UserError("no remotes configured", hint="rolo remote add NAME --adapter relm --url URL --token-env VAR")
-    for name in names:
-        remotes.get_remote(env.config, name)
-    return list(names) or list(configured)
 
 
 _LABELS = (("local_created", "created"), ("local_updated", "updated"), ("local_deleted", "deleted"))
@@ -83,7 +64,7 @@ def _print_plan(report: Report) -> None:
 
 
 class _Progress:
-    """A rich progress bar on stderr for long syncs (only on a terminal)."""
+    """A rich progress bar on stderr for long syncs (only on a terminal); `done()` clears it between remotes."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -91,65 +72,57 @@ class _Progress:
         self.tasks: dict[str, Any] = {}
 
     def __enter__(self) -> _Progress:
-        if self.enabled:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done()
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+        self.bar, self.tasks = None, {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled or total < 200:
+            return
+        if self.bar is None:
             from rich.progress import Progress
 
             self.bar = Progress(console=console(stderr=True), transient=True)
             self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        if self.bar is None or total < 200:
-            return
         if phase not in self.tasks:
             self.tasks[phase] = self.bar.add_task({"pull": "pulling", "push": "pushing"}.get(phase, phase),
                                                   total=total)
         self.bar.update(self.tasks[phase], completed=done, total=total)
 
 
-def _sync_once(env: Env, names: list[str], options: Any, policy: str | None, as_json: bool) -> int:
-    """Sync each remote once; print; return the exit status (0, 1 or 3)."""
-    from rolo.core.sync.service import describe_error, sync_remote
+def _printer(as_json: bool, dry_run: bool, progress: _Progress | None = None, *,
+             each_json: bool = False) -> Any:
+    """What to do with each remote's outcome as it comes: its summary (or plan) and its problems, or with
+    `each_json` its JSON (for --every; a single run prints all of them at the end)."""
 
-    pm = _pm()
-    status = 0
-    results: list[dict[str, Any]] = []
-    for name in names:
-        with _Progress(not as_json and sys.stderr.isatty()) as progress:
-            options.progress = progress
-            try:
-                report = sync_remote(env.book, env.config, name, options, pm, policy=policy)
-            except RoloError as exc:
-                if env.debug:
-                    raise
-                status = 1
-                results.append({"remote": name, "status": "failed", "error": describe_error(exc)})
-                if not as_json:
-                    click.echo(f"Error: {name}: {describe_error(exc).removeprefix(f'{name}: ')}", err=True)
-                continue
-        results.append(report.as_dict())
-        if report.exit_code == 1:
-            status = 1
-        elif report.exit_code == EXIT_SKIPPED and status == 0:
-            status = EXIT_SKIPPED
+    def on_result(outcome: Report | SyncFailure) -> None:
+        if progress is not None:
+            progress.done()
+        name = outcome.remote
         if as_json:
-            continue
-        if options.dry_run:
-            _print_plan(report)
+            if each_json:
+                print_json(outcome.as_dict())
+            return
+        if isinstance(outcome, SyncFailure):
+            click.echo(f"Error: {name}: {outcome.message.removeprefix(f'{name}: ')}", err=True)
+            return
+        if dry_run:
+            _print_plan(outcome)
         else:
-            click.echo(summary(report))
-        for item in report.skipped:
+            click.echo(summary(outcome))
+        for item in outcome.skipped:
             who = item.get("uid") or item.get("remote_id")
             click.echo(f"skipped {who}: {item['message']}", err=True)
-        for item in report.errors:
+        for item in outcome.errors:
             click.echo(f"Error: {name}: {item['message']}", err=True)
-    if as_json:
-        print_json(results if len(results) != 1 else results[0])
-    return status
+
+    return on_result
 
 
 @click.command()
@@ -158,7 +131,7 @@ def _sync_once(env: Env, names: list[str], options: Any, policy: str | None, as_
               "change nothing.")
 @click.option("--pull-only", "mode", flag_value="pull", help="Only bring remote changes into the book.")
 @click.option("--push-only", "mode", flag_value="push", help="Only send book changes to the remote.")
-@click.option("--conflict", "policy", type=click.Choice(["local", "remote", "newest"]),
+@click.option("--conflict", "policy", type=click.Choice(POLICIES),
               help="Who wins a field changed on both sides [default: the remote's `conflict`, else local].")
 @click.option("--force-delete", is_flag=True, help="Propagate a mass deletion the guard refused.")
 @click.option("--full", is_flag=True, help="List the remote completely even where it can list incrementally.")
@@ -185,31 +158,24 @@ def sync(env: Env, names: tuple[str, ...], dry_run: bool, mode: str | None, poli
       rolo sync work --conflict remote --json
       rolo sync --every 15m
     """
-    from rolo.core.sync.engine import SyncOptions
-
-    targets = _names(env, names)
-    options = SyncOptions(mode=mode or "both", dry_run=dry_run, force_delete=force_delete, full=True if full else None)
-    if not every:
-        status = _sync_once(env, targets, options, policy, as_json)
-        if status:
-            sys.exit(status)
-        return
-    from rolo.core.sync.remotes import parse_duration
-    from rolo.core.sync.service import run_schedule
-
-    interval = parse_duration(every)
-    if interval < 1:
-        raise UserError("--every must be at least 1s")
-    stop = threading.Event()
-
-    def run_one(name: str) -> bool:
-        return _sync_once(env, [name], options, policy, as_json) != 1
-
-    try:
-        run_schedule(targets, interval, run_one, stop)
-    except KeyboardInterrupt:
-        stop.set()
-        click.echo("stopped", err=True)
+    with _Progress(not as_json and sys.stderr.isatty()) as progress:
+        options = {"mode": mode or "both", "dry_run": dry_run, "force_delete": force_delete,
+                   "full": True if full else None, "policy": policy, "progress": progress}
+        on_result = _printer(as_json, dry_run, progress, each_json=bool(every))
+        if not every:
+            result = env.sync_api.sync(names, on_result=on_result, raise_errors=env.debug, **options)
+            if as_json:
+                print_json(result.as_dict())
+            if result.exit_code:
+                sys.exit(result.exit_code)
+            return
+        stop = threading.Event()
+        try:
+            env.sync_api.sync_every(every, names, stop=stop, on_result=on_result, raise_errors=env.debug,
+                                    **options)
+        except KeyboardInterrupt:
+            stop.set()
+            click.echo("stopped", err=True)
 
 
 @click.group(invoke_without_command=True)
@@ -229,10 +195,9 @@ def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | Non
     """
     if ctx.invoked_subcommand is not None:
         return
-    from rolo.core.store import sync_state as state
-
     env = ctx.find_object(Env)
-    rows = state.conflicts(env.book.db, remote=remote_name, include_resolved=include_resolved)  # type: ignore[union-attr]
+    rows = [c.as_dict() for c in env.sync_api.conflicts(  # type: ignore[union-attr]
+        remote=remote_name, include_resolved=include_resolved)]
     if as_json:
         print_json(rows)
         return
@@ -263,7 +228,7 @@ def _show(value: Any) -> str:
 
 @conflicts.command("resolve")
 @click.argument("conflict_id", type=int)
-@click.option("--take", type=click.Choice(["local", "remote", "both"]), required=True,
+@click.option("--take", type=click.Choice(TAKES), required=True,
               help="Keep the book's value, the remote's, or both (the remote version becomes a second, linked "
                    "contact to merge by hand).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
@@ -276,13 +241,11 @@ def resolve(env: Env, conflict_id: int, take: str, as_json: bool) -> None:
       rolo conflicts resolve 3 --take remote
       rolo conflicts resolve 4 --take both
     """
-    from rolo.core.sync.service import resolve_conflict
-
-    result = resolve_conflict(env.book, env.config, _pm(), conflict_id, take)
+    result = env.sync_api.resolve_conflict(conflict_id, take)
     if as_json:
-        print_json(result)
+        print_json(result.as_dict())
     else:
-        click.echo(f"conflict {conflict_id}: {result['outcome']}")
+        click.echo(f"conflict {conflict_id}: {result.outcome}")
 
 
 @click.command()
@@ -294,81 +257,42 @@ def resolve(env: Env, conflict_id: int, take: str, as_json: bool) -> None:
 def daemon(env: Env, every: str, folder: str | None, no_watch: bool, no_sync: bool) -> None:
     """Run the drop-folder watcher and the periodic sync of every remote together, until interrupted.
 
-    A remote that fails is retried later with a growing backoff (up to an hour); the others go on. Each
-    sync prints its one-line summary; the watcher logs each imported file.
+    Besides the watcher (the `watch` service), it runs every service plugins register. A remote that fails
+    is retried later with a growing backoff (up to an hour); the others go on. Each sync prints its one-line
+    summary; the watcher logs each imported file with the time. SIGTERM or Ctrl-C stop it (exit 0; 1 when a
+    service failed).
 
     \b
     Example:
       rolo daemon --every 15m
       rolo daemon --no-watch --every 5m
+      rolo daemon --no-sync --folder ~/Drop
     """
-    from pathlib import Path
-
-    from rolo.core.sync.remotes import parse_duration, remotes
-    from rolo.core.sync.service import run_schedule
-
-    interval = parse_duration(every)
-    if interval < 1:
-        raise UserError("--every must be at least 1s")
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
-    if not no_watch:
-        from rolo.plugins.watch.watcher import DropFolderWatcher, default_folder
-
-        target = Path(folder).expanduser() if folder else default_folder(env.config)
-        target.mkdir(parents=True, exist_ok=True)
-        watcher = DropFolderWatcher(env.book, target)
-        threads.append(threading.Thread(target=watcher.run, args=(stop,), name="rolo-watch", daemon=True))
-        click.echo(f"watching {target}", err=True)
-    names = [] if no_sync else list(remotes(env.config))
-    if names:
-        from rolo.core.book import Book
-
-        # the sync loop gets its own connections: the watcher's thread uses the env's book
-        book = Book(env.book.location, region=env.book.region)
-
-        def run_one(name: str) -> bool:
-            from rolo.core.sync.engine import SyncOptions
-            from rolo.core.sync.service import describe_error, sync_remote
-
-            try:
-                report = sync_remote(book, env.config, name, SyncOptions(), _pm())
-            except RoloError as exc:
-                click.echo(f"Error: {name}: {describe_error(exc).removeprefix(f'{name}: ')}", err=True)
-                return False
-            click.echo(summary(report))
-            return report.exit_code != 1
-
-        threads.append(threading.Thread(target=run_schedule, args=(names, interval, run_one, stop),
-                                        name="rolo-sync", daemon=True))
-        click.echo(f"syncing {', '.join(names)} every {every}", err=True)
-    if not threads:
-        raise UserError("nothing to do: no remotes configured and --no-watch given")
     import signal
 
-    # SIGTERM (a service manager stopping us) ends the loops like Ctrl-C: the file or sync in progress
-    # finishes its current step, then the threads return
+    stop = threading.Event()
+    # SIGTERM (a service manager stopping us) ends the services like Ctrl-C: the file or sync in progress
+    # finishes its current step, then they return
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    for thread in threads:
-        thread.start()
+    report = None
     try:
-        while not stop.is_set() and any(t.is_alive() for t in threads):
-            stop.wait(0.2)
+        report = env.sync_api.daemon(stop=stop, every=every, sync=not no_sync, skip=["watch"] if no_watch else [],
+                                     options={"folder": folder}, log=lambda line: click.echo(line, err=True),
+                                     on_result=_printer(False, False))
     except KeyboardInterrupt:
         pass
     finally:
-        click.echo("stopping", err=True)
-        stop.set()
-        for thread in threads:
-            thread.join(30)
         signal.signal(signal.SIGTERM, previous)
+    if report is not None and report.exit_code:
+        sys.exit(report.exit_code)
 
 
 @click.command()
 @click.argument("adapter_name", metavar="ADAPTER")
 @click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--json", "as_json", is_flag=True, help="Print the URL and key as JSON.")
-def emulate(adapter_name: str, port: int, as_json: bool) -> None:
+@pass_env
+def emulate(env: Env, adapter_name: str, port: int, as_json: bool) -> None:
     """Run an adapter's emulator on 127.0.0.1, to try a remote with no account; Ctrl-C stops it.
 
     It prints its URL and a test key; the data lives in memory and is gone when it stops.
@@ -379,21 +303,13 @@ def emulate(adapter_name: str, port: int, as_json: bool) -> None:
       export RELM_KEY=...   # the key it printed
       rolo remote add try --adapter relm --url http://127.0.0.1:8765 --token-env RELM_KEY
     """
-    from rolo.core.sync.remotes import adapter_class
-
-    cls = adapter_class(_pm(), adapter_name)
-    try:
-        server = cls.emulator(port)
-    except NotImplementedError:
-        raise UserError(f"adapter {adapter_name} has no emulator") from None
-    # Facts an emulator offers beyond its URL and key, that a remote needs (RelayBook's book id)
-    extra = {name: getattr(server, name) for name in ("book_id",) if getattr(server, name, None)}
+    emulator = env.sync_api.start_emulator(adapter_name, port)
     if as_json:
-        print_json({"adapter": adapter_name, "url": server.url, "api_key": server.api_key, **extra})
+        print_json(emulator.as_dict())
     else:
-        click.echo(f"{adapter_name} emulator at {server.url}")
-        click.echo(f"api key: {server.api_key}")
-        for name, value in extra.items():
+        click.echo(f"{adapter_name} emulator at {emulator.url}")
+        click.echo(f"api key: {emulator.api_key}")
+        for name, value in emulator.extra.items():
             click.echo(f"{name.replace('_', ' ')}: {value}")
         click.echo("Ctrl-C to stop")
     sys.stdout.flush()
@@ -404,4 +320,4 @@ def emulate(adapter_name: str, port: int, as_json: bool) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        emulator.stop()

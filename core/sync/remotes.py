@@ -30,6 +30,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,12 +100,26 @@ def parse_duration(text: str | float) -> float:
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
+def check_policy(policy: str, what: str = "conflict policy") -> str:
+    """A conflict policy: local, remote or newest (`what` names it in the error)."""
+    if policy not in POLICIES:
+        raise UserError(f"{what} must be one of {', '.join(POLICIES)}, not {policy!r}")
+    return policy
+
+
+def check_options(cls: type[Adapter], options: Mapping[str, str], *, remote: str | None = None) -> None:
+    """Refuse options the adapter does not take (`rolo remote add --option`, and a remote's config table)."""
+    unknown = set(options) - set(cls.options)
+    if unknown:
+        where = f"remote {remote!r}: " if remote else ""
+        known = ", ".join(sorted(cls.options)) or "none"
+        raise UserError(f"{where}adapter {cls.name} has no option {', '.join(sorted(unknown))} (options: {known})")
+
+
 def _remote(name: str, table: dict[str, Any]) -> Remote:
     if not isinstance(table, dict) or "adapter" not in table or "url" not in table:
         raise UserError(f"remote {name!r} in the config needs `adapter` and `url`")
-    conflict = str(table.get("conflict", "local"))
-    if conflict not in POLICIES:
-        raise UserError(f"remote {name!r}: conflict must be one of {', '.join(POLICIES)}")
+    conflict = check_policy(str(table.get("conflict", "local")), f"remote {name!r}: conflict")
     try:
         return Remote(
             name=name, adapter=str(table["adapter"]), url=str(table["url"]),
@@ -340,10 +355,7 @@ def open_adapter(remote: Remote, pm: pluggy.PluginManager, *, client: httpx.Clie
     from rolo.core.sync.http import make_client
 
     cls = adapter_class(pm, remote.adapter)
-    unknown = set(remote.options) - set(cls.options)
-    if unknown:
-        raise UserError(f"remote {remote.name!r}: adapter {cls.name} has no option {', '.join(sorted(unknown))}"
-                        + (f" (options: {', '.join(sorted(cls.options))})" if cls.options else ""))
+    check_options(cls, remote.options, remote=remote.name)
     if client is None:
         client = make_client(remote.url, timeout=remote.timeout)
     return cls(client, url=remote.url, token=token if token is not None else token_for(remote),

@@ -1,54 +1,145 @@
-"""Running syncs: one remote by its config, all of them on a schedule, and resolving logged conflicts.
+"""Long-running services, as `rolo daemon` runs them: what a service is, how plugins offer theirs, running
+several side by side until told to stop, and the schedule of the periodic sync.
 
-The CLI (`rolo sync`, `rolo daemon`, `rolo conflicts`) is a thin layer over this module.
+A service is any object with `run(stop)` (the `Service` protocol below). Plugins offer services through the
+`register_services` hook (`rolo.core.hookspecs`): a name and a factory each. `rolo daemon`
+(`rolo.core.sync.api.SyncAPI.daemon`) calls the factory of every service it starts with a `ServiceContext`
+(the service's own book, the config, the plugin manager, the daemon's options, a log function), runs each
+service in a thread of its own next to the periodic sync of the remotes, and sets `stop` to end them all.
+
+The built-in drop-folder watcher is such a service (`rolo.plugins.watch`, name `watch`): core knows it only
+through the hook.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from rolo.core.errors import NotFoundError, RoloError, UserError
-from rolo.core.store import sync_state as state
-from rolo.core.sync import merge, remotes
-from rolo.core.sync.engine import Report, SyncEngine, SyncOptions
+from rolo.core.errors import RoloError, UserError
 
 if TYPE_CHECKING:
     import pluggy
     from rolo.core.book import Book
     from rolo.core.config import Config
 
+logger = logging.getLogger(__name__)
 
-def _full_due(book: Book, remote: remotes.Remote) -> bool | None:
-    """Whether a complete listing is due by the remote's `full_every` (None: the engine decides)."""
-    every = remotes.parse_duration(remote.full_every)
-    if every <= 0:
-        return True
-    last = state.remote_state(book.db, remote.name)["last_full_at"]
-    if not last:
-        return True
-    age = datetime.now(UTC) - datetime.fromisoformat(last)
-    return age.total_seconds() >= every
+#: Names the daemon uses itself: no plugin may register a service under them.
+RESERVED = frozenset({"sync"})
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+#: How long stopping waits for each service to return.
+JOIN_SECONDS = 30.0
 
 
-def sync_remote(book: Book, config: Config, name: str, options: SyncOptions, pm: pluggy.PluginManager,
-                *, policy: str | None = None) -> Report:
-    """Sync the book with one configured remote; the policy defaults to the remote's `conflict`."""
-    remote = remotes.get_remote(config, name)
-    adapter = remotes.open_adapter(remote, pm)
-    run_options = replace(options, policy=policy or remote.conflict)
-    if run_options.full is None:
-        run_options.full = _full_due(book, remote)
+@runtime_checkable
+class Service(Protocol):
+    """Long-running work that `rolo daemon` runs in a thread of its own (see `register_services`)."""
+
+    def run(self, stop: threading.Event) -> None:
+        """Do the service's work until `stop` is set, then return.
+
+        Called once, in a thread of the service's own (never the main thread: do not install signal
+        handlers). Look at `stop` at least every second or so, or wait on it (`stop.wait(timeout)`); once it
+        is set, finish the step at hand and return. Log what a user should see through the context's `log`.
+
+        Args:
+            stop: set when the daemon stops (SIGTERM, Ctrl-C, or the caller of `SyncAPI.daemon`).
+
+        Raises:
+            anything: the daemon logs it as this service's failure (`Error: NAME: ...`, with the traceback
+            when it is not a `RoloError`) and keeps the other services running; `rolo daemon` then exits 1.
+        """
+
+
+@dataclass
+class ServiceContext:
+    """What a service's factory is given when `rolo daemon` starts the service."""
+
+    name: str
+    """The name the service was registered under."""
+    book: Book
+    """A `Book` of the service's own (its own connections, safe in its thread); closed after `run` returns."""
+    config: Config
+    """The loaded config (rolo.toml): a service may read a section of its own (`config.section("watch")`)."""
+    plugin_manager: pluggy.PluginManager
+    """The plugin manager, for calling hooks (`file_imported`...)."""
+    options: Mapping[str, Any]
+    """The daemon's options, by name: `folder` (`--folder`, a str, or None), `every` (seconds between syncs),
+    and whatever else a caller of `SyncAPI.daemon` passes. Read what you know, ignore the rest."""
+    log: Callable[[str], None]
+    """Write one line to the daemon's log (`rolo daemon` prints it to stderr); safe from any thread."""
+
+
+ServiceFactory = Callable[[ServiceContext], "Service | None"]
+
+
+def service_factories(pm: pluggy.PluginManager) -> dict[str, ServiceFactory]:
+    """Every service the loaded plugins register through `register_services`, by name.
+
+    Raises:
+        UserError: a name registered twice (by different factories), a reserved or malformed name, or a
+            factory that is not callable.
+    """
+    found: dict[str, ServiceFactory] = {}
+
+    def register(name: str, factory: ServiceFactory) -> None:
+        if not isinstance(name, str) or not _NAME.match(name) or name in RESERVED:
+            raise UserError(f"a plugin registered a service named {name!r}: use lowercase letters, digits, '_' or "
+                            f"'-' (and not {', '.join(sorted(RESERVED))})")
+        if not callable(factory):
+            raise UserError(f"service {name!r}: {factory!r} is not a factory (a callable taking a ServiceContext)")
+        if name in found and found[name] is not factory:
+            raise UserError(f"two plugins register a service named {name!r}: "
+                            f"{getattr(found[name], '__module__', '?')} and {getattr(factory, '__module__', '?')}")
+        found[name] = factory
+
+    pm.hook.register_services(register=register)
+    return found
+
+
+def run_services(services: Mapping[str, Service], stop: threading.Event, *,
+                 log: Callable[[str], None]) -> dict[str, str]:
+    """Run each service in a thread of its own until `stop` is set or every one has returned.
+
+    On the way out (`stop` set, or KeyboardInterrupt in the calling thread, which is raised again after)
+    logs `stopping`, sets `stop` and waits up to `JOIN_SECONDS` for each service. Returns the failures: the
+    one-line error of each service that raised, by name.
+    """
+    failures: dict[str, str] = {}
+
+    def run(name: str, service: Service) -> None:
+        try:
+            service.run(stop)
+        except RoloError as exc:
+            failures[name] = str(exc) + (f" (hint: {exc.hint})" if exc.hint else "")
+            log(f"Error: {name}: {failures[name]}")
+        except Exception as exc:  # a bug: keep its traceback, let the other services go on
+            logger.exception("service %s failed", name)
+            failures[name] = f"{type(exc).__name__}: {exc}"
+            log(f"Error: {name}: {failures[name]}")
+
+    threads = [threading.Thread(target=run, args=(name, service), name=f"rolo-{name}", daemon=True)
+               for name, service in services.items()]
+    for thread in threads:
+        thread.start()
     try:
-        return SyncEngine(book, name, adapter, run_options, pm).run()
+        while not stop.is_set() and any(t.is_alive() for t in threads):
+            stop.wait(0.2)
     finally:
-        adapter.client.close()
+        log("stopping")
+        stop.set()
+        for thread in threads:
+            thread.join(JOIN_SECONDS)
+    return failures
 
 
+# -- the periodic sync's schedule ------------------------------------------------------------------------------
 @dataclass
 class Schedule:
     """Periodic syncs of several remotes, each with its own backoff after failures (`rolo sync --every`,
@@ -91,78 +182,3 @@ def run_schedule(names: list[str], every: float, run_one: Callable[[str], bool],
             ok = run_one(name)
             schedule.done(name, ok, clock())
         stop.wait(max(0.05, schedule.sleep_for(names, clock())))
-
-
-# -- conflicts -------------------------------------------------------------------------------------------------
-def resolve_conflict(book: Book, config: Config, pm: pluggy.PluginManager, conflict_id: int, take: str
-                     ) -> dict[str, Any]:
-    """Settle a logged conflict: keep the local or the remote value, or `both`: the remote version becomes a
-    new contact, linked to the remote record, beside the local one (held back from that remote until the
-    user merges the two with `rolo merge`). The change is made in the book; the next sync carries it to
-    the remote. Returns what was done."""
-    from rolo.core.book import new_uid
-
-    if take not in ("local", "remote", "both"):
-        raise UserError("--take must be local, remote or both")
-    found = state.conflicts(book.db, include_resolved=True, conflict_id=conflict_id)
-    if not found:
-        raise NotFoundError(f"no conflict with id {conflict_id}")
-    conflict = found[0]
-    if conflict["resolved_at"]:
-        raise UserError(f"conflict {conflict_id} was already resolved ({conflict['resolution']})")
-    remote = remotes.get_remote(config, conflict["remote"])
-    caps = remotes.adapter_class(pm, remote.adapter).capabilities
-    name, cid = conflict["field"], conflict["contact_id"]
-    with book.transaction() as tx:
-        record = tx.load(cid)
-        deleted = tx.contact_row(record.uid)[2] is not None  # type: ignore[index]
-        if take in ("local", "remote"):
-            if take == conflict["kept"]:
-                outcome = f"kept the {take} value (nothing to change)"
-            elif name == "(deleted)":
-                if take == "local":  # the remote deletion had won: bring the contact back (pushed next sync)
-                    tx.save(record)
-                    outcome = "restored the contact; the next sync creates it remotely again"
-                else:  # the local edit had won (re-created remotely): delete it after all
-                    if not deleted:
-                        tx.tombstone(record)
-                    outcome = "deleted the contact; the next sync deletes it remotely"
-            else:
-                value = conflict["local"] if take == "local" else conflict["remote_value"]
-                tx.save(merge.apply_local(record, {name: value}, caps))
-                outcome = f"set {name} to the {take} value; the next sync sends it to {conflict['remote']}"
-            state.resolve_conflicts(tx.dbapi, [conflict_id], take)
-            return {"id": conflict_id, "take": take, "outcome": outcome}
-        # both: the remote version becomes a second contact, linked to the remote record
-        if name == "(deleted)":
-            raise UserError("a deletion conflict has no two versions to keep; take local or remote")
-        siblings = [c for c in state.conflicts(tx.dbapi, remote=conflict["remote"]) if c["contact_id"] == cid
-                    and c["field"] != "(deleted)"]
-        remote_values = {c["field"]: c["remote_value"] for c in siblings}
-        local_values = {c["field"]: c["local"] for c in siblings}
-        link = state.link_for_contact(tx.dbapi, conflict["remote"], cid)
-        if link is None or not link.remote_id:
-            raise UserError(f"contact {record.uid} is no longer linked to {conflict['remote']}; take local or remote")
-        twin = merge.apply_local(record, remote_values, caps)
-        twin.uid, twin.id, twin.created_at = new_uid(), None, None
-        twin.revision = 0
-        saved_twin = tx.save(twin).record
-        tx.save(merge.apply_local(record, local_values, caps))
-        # the remote record now belongs to the twin; local_revision -1 makes the next sync compare the twin
-        # with what the remote last had
-        state.move_link(tx.dbapi, link.id, saved_twin.id)  # type: ignore[arg-type]
-        # the original is held back from this remote until the user merges the two (many remotes keep
-        # emails unique, and the twin has its email); it syncs again once either is gone
-        state.mark_pending(tx.dbapi, conflict["remote"], [(cid, "hold", str(saved_twin.id), None)])
-        note = (f"kept from {conflict['remote']} beside {record.uid} (conflict on "
-                f"{', '.join(sorted(remote_values))}); merge them with: rolo merge {record.uid} {saved_twin.uid}")
-        tx.add_notes([(saved_twin.id, note, saved_twin.updated_at, None)])  # type: ignore[list-item]
-        state.resolve_conflicts(tx.dbapi, [c["id"] for c in siblings], "both")
-        return {"id": conflict_id, "take": "both", "uid": record.uid, "duplicate_uid": saved_twin.uid,
-                "outcome": f"kept both: {saved_twin.uid} holds the {conflict['remote']} version; merge with "
-                           f"rolo merge {record.uid} {saved_twin.uid}"}
-
-
-def describe_error(exc: RoloError) -> str:
-    """One line for an error, with its hint."""
-    return f"{exc}" + (f" (hint: {exc.hint})" if exc.hint else "")

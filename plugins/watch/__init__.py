@@ -1,8 +1,10 @@
 """The drop-folder watcher, a built-in plugin: `rolo watch` imports every vCard saved into a folder.
 
 It registers like any third-party plugin (`watch = "rolo.plugins.watch"` under `[project.entry-points.rolo]`)
-and uses only the plugin API: `register_commands` adds the command, and each imported file is announced
-through the `file_imported` hook. The engine is `rolo.plugins.watch.watcher.DropFolderWatcher`.
+and uses only the plugin API: `register_commands` adds the command (on the documented command-line context,
+`rolo.core.cli.context`), `register_services` offers the watcher to `rolo daemon` as the `watch` service,
+and each imported file is announced through the `file_imported` hook. The engine is
+`rolo.plugins.watch.watcher.DropFolderWatcher`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rolo.core.cli.context import Env, pass_env
@@ -20,10 +22,41 @@ from rolo.core.errors import UserError
 from rolo.core.hookspecs import hookimpl
 
 
+if TYPE_CHECKING:
+    from rolo.core.sync.service import ServiceContext
+    from rolo.plugins.watch.watcher import DropFolderWatcher
+
+SERVICE = "watch"
+
+
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     """Add `rolo watch`."""
     cli.add_command(watch)
+
+
+@hookimpl
+def register_services(register: Any) -> None:
+    """Offer the watcher to `rolo daemon` as the `watch` service (`--no-watch` leaves it out)."""
+    register(SERVICE, watch_service)
+
+
+def watch_service(context: ServiceContext) -> DropFolderWatcher:
+    """The `watch` service: the daemon's `folder` option (`--folder`), else the folder `rolo watch` uses
+    (created if missing); each file is logged with its time, as `rolo watch` logs it."""
+    from rolo.plugins.watch.watcher import DropFolderWatcher, default_folder, format_event
+
+    folder = context.options.get("folder")
+    target = Path(str(folder)).expanduser() if folder else default_folder(context.config)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"drop folder {target}: {exc.strerror or exc}") from None
+
+    def log(event: dict[str, Any]) -> None:
+        context.log(format_event(event))
+
+    return DropFolderWatcher(context.book, target, pm=context.plugin_manager, log=log)
 
 
 @click.command()

@@ -1,6 +1,6 @@
 """The drop-folder engine: import whatever vCard lands in a folder, safely, whatever the writer does.
 
-The API, kept stable for `rolo watch` and `rolo daemon`:
+The API, kept stable for `rolo watch` and for the `watch` service `rolo daemon` runs (`rolo.plugins.watch`):
 
     watcher = DropFolderWatcher(book, Path("~/Drop"), after="move", log=on_event)
     watcher.catch_up()      # import what is in the folder now; returns a FileResult per file

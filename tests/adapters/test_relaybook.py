@@ -12,8 +12,7 @@ from rolo.core.config import load_config
 from rolo.core.errors import AdapterAuthError
 from rolo.core.plugins import new_plugin_manager
 from rolo.core.record import AddressEntry, PhoneEntry, UrlEntry
-from rolo.core.sync.engine import SyncOptions
-from rolo.core.sync.service import sync_remote
+from rolo.core.sync.api import SyncAPI
 
 
 @pytest.fixture(scope="module")
@@ -101,5 +100,5 @@ class TestRelayBook(AdapterConformance):
         config_file.write_text(text, encoding="utf-8")
         book.add(person("u1", "Ada", "Lovelace", "ada@example.com"))
         with pytest.raises(AdapterAuthError, match="check --option book="):
-            sync_remote(book, load_config(config_file), REMOTE, SyncOptions(), new_plugin_manager())
+            SyncAPI(book, load_config(config_file), new_plugin_manager()).sync_remote(REMOTE)
         assert remote_side.emulator.request_count == 1  # the first listing request, never retried

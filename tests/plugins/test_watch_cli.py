@@ -69,7 +69,7 @@ def test_watch_is_a_built_in_plugin_registered_by_entry_point(rolo):
     assert ep.value == "rolo.plugins.watch"
     rows = {row["name"]: row for row in rolo.json("plugins")}
     assert rows["watch"]["builtin"] is True
-    assert rows["watch"]["hooks"] == ["register_commands"]
+    assert rows["watch"]["hooks"] == ["register_commands", "register_services"]
     assert "watch" in rolo("--help").stdout
 
 

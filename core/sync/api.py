@@ -1,0 +1,771 @@
+"""The Python API beneath `rolo remote`, `rolo sync`, `rolo conflicts`, `rolo daemon` and `rolo emulate`.
+
+The commands only parse their options and print what these methods return; everything else (validation,
+assembling remotes, adapters, the engine and the plugin manager) happens here, once:
+
+    from rolo.core.book import Book
+    from rolo.core.config import load_config
+    from rolo.core.sync.api import SyncAPI
+
+    api = SyncAPI(Book("book.db"), load_config())     # plugin manager: the book's (the process's one)
+    api.add_remote("work", "relm", token_env="RELM_KEY")
+    result = api.sync()                                # every configured remote, one Report each
+    print(result.to_json(), result.exit_code)
+    for conflict in api.conflicts():
+        api.resolve_conflict(conflict.id, "remote")
+
+Every method checks its arguments and raises `rolo.core.errors.UserError` (or another `RoloError`) with a
+one-line message; each returns a dataclass (or a list of them) whose `as_dict()` is what the command prints
+with `--json`. A sync run's result is the engine's `rolo.core.sync.engine.Report`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rolo.core.errors import NotFoundError, RoloError, UserError
+from rolo.core.store import sync_state as state
+from rolo.core.sync import merge, remotes
+from rolo.core.sync import service as services
+from rolo.core.sync.engine import MODES, Report, SyncEngine, SyncOptions
+from rolo.core.sync.remotes import Remote
+
+if TYPE_CHECKING:
+    import pluggy
+    from rolo.core.book import Book
+    from rolo.core.config import Config
+    from rolo.core.sync.adapter import Emulator
+
+__all__ = [
+    "TAKES", "AdapterInfo", "Conflict", "DaemonReport", "EmulatorInfo", "Remote", "RemoteAdded", "RemoteInfo",
+    "RemoteRemoved", "RemoteTestResult", "Report", "Resolution", "ScheduleReport", "SyncAPI", "SyncFailure",
+    "SyncResult", "parse_options",
+]
+
+logger = logging.getLogger("rolo.daemon")
+
+#: What `resolve_conflict` can keep: the book's value, the remote's, or both versions as two contacts.
+TAKES = ("local", "remote", "both")
+#: The conflict policies a sync can settle conflicts by.
+POLICIES = merge.POLICIES
+#: Statuses of a sync run: 0 synced, 1 an error, 3 some records skipped (as `Report.exit_code`).
+EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
+
+ResultCallback = Callable[["Report | SyncFailure"], None]
+Progress = Callable[[str, int, int], None]
+
+
+class _JSON:
+    """`to_json()` for the result dataclasses: their `as_dict()` as a JSON text."""
+
+    def as_dict(self) -> Any:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The result as `--json` prints it."""
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=indent)
+
+
+# -- validation, written once --------------------------------------------------------------------------------
+def parse_options(values: Mapping[str, str] | Iterable[str] | None) -> dict[str, str]:
+    """Adapter options from a mapping, or from `KEY=VALUE` texts as `rolo remote add --option` takes them."""
+    if values is None:
+        return {}
+    if isinstance(values, Mapping):
+        return {str(k): str(v) for k, v in values.items()}
+    options = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--option {value!r}: use KEY=VALUE")
+        options[key.strip()] = rest.strip()
+    return options
+
+
+def parse_interval(every: str | float) -> float:
+    """Seconds between syncs from `15m`, `90s`... (`--every`): at least one second."""
+    interval = remotes.parse_duration(every)
+    if interval < 1:
+        raise UserError("--every must be at least 1s")
+    return interval
+
+
+def _check_run(mode: str, policy: str | None) -> None:
+    if mode not in MODES:
+        raise UserError(f"unknown sync mode {mode!r} (both, pull or push)")
+    if policy is not None:
+        remotes.check_policy(policy)
+
+
+def _error_line(exc: RoloError) -> str:
+    """One line for an error, with its hint."""
+    return f"{exc}" + (f" (hint: {exc.hint})" if exc.hint else "")
+
+
+# -- results ---------------------------------------------------------------------------------------------------
+@dataclass
+class AdapterInfo(_JSON):
+    """An adapter the loaded plugins provide (`rolo remote adapters`)."""
+
+    name: str
+    module: str
+    default_url: str | None
+    options: dict[str, str]
+    capabilities: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "module": self.module, "default_url": self.default_url,
+                "options": dict(self.options), "capabilities": self.capabilities}
+
+
+@dataclass
+class RemoteAdded(_JSON):
+    """A remote written to the config (`rolo remote add`)."""
+
+    remote: Remote
+    config_path: Path
+    token: str | None
+    """Where the token comes from ("env VAR", "keyring", "file PATH"), or None when none was given."""
+    token_help: str = ""
+    """The adapter's words on where to get a token (for a remote added without one)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"remote": self.remote.as_dict(), "config": str(self.config_path), "token": self.token}
+
+
+@dataclass
+class RemoteRemoved(_JSON):
+    """A remote removed (`rolo remote rm`): its config, token and sync state; or kept when not confirmed."""
+
+    name: str
+    links: int
+    """How many contacts were linked to the remote (their links are forgotten; the contacts stay)."""
+    removed: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "links": self.links, "removed": self.removed}
+
+
+@dataclass
+class RemoteInfo(_JSON):
+    """A remote's settings, what its adapter carries, and its sync state in the book (`rolo remote show`)."""
+
+    remote: Remote
+    capabilities: dict[str, Any] | None
+    adapter_options: dict[str, str] | None
+    adapter_error: str | None
+    linked: int
+    pending: int
+    state: dict[str, Any]
+    open_conflicts: int
+    runs: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = self.remote.as_dict()
+        data["capabilities"] = self.capabilities
+        if self.adapter_error is None:
+            data["adapter_options"] = dict(self.adapter_options or {})
+        else:
+            data["adapter_error"] = self.adapter_error
+        data.update(linked=self.linked, pending=self.pending, state=self.state, open_conflicts=self.open_conflicts,
+                    runs=self.runs)
+        return data
+
+
+@dataclass
+class RemoteTestResult(_JSON):
+    """A remote answered and accepted its token (`rolo remote test`); `facts` are what its adapter reported."""
+
+    remote: str
+    adapter: str
+    url: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"remote": self.remote, "ok": True, **self.facts}
+
+
+@dataclass
+class SyncFailure(_JSON):
+    """A remote whose sync failed as a whole (nothing more was synced for it)."""
+
+    remote: str
+    error: RoloError
+
+    @property
+    def message(self) -> str:
+        """The error in one line, with its hint."""
+        return _error_line(self.error)
+
+    status = "failed"
+    exit_code = EXIT_ERROR
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"remote": self.remote, "status": "failed", "error": self.message}
+
+
+@dataclass
+class SyncResult(_JSON):
+    """What syncing one or several remotes did: a `Report` per remote synced, a `SyncFailure` per remote that
+    failed, in the order they ran."""
+
+    outcomes: list[Report | SyncFailure] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 everything synced, 1 a remote failed, else 3 when some records were skipped."""
+        codes = {o.exit_code for o in self.outcomes}
+        return EXIT_ERROR if EXIT_ERROR in codes else EXIT_SKIPPED if EXIT_SKIPPED in codes else EXIT_OK
+
+    def as_dict(self) -> dict[str, Any] | list[dict[str, Any]]:
+        """What `rolo sync --json` prints: the one remote's report, or a list of them when several ran."""
+        items = [o.as_dict() for o in self.outcomes]
+        return items[0] if len(items) == 1 else items
+
+
+@dataclass
+class ScheduleReport(_JSON):
+    """What a periodic sync did until it was stopped (`rolo sync --every`, the daemon's sync)."""
+
+    every: float
+    remotes: list[str]
+    runs: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    """Runs that failed as a whole, by remote."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"every": self.every, "remotes": list(self.remotes), "runs": dict(self.runs),
+                "failures": dict(self.failures)}
+
+
+@dataclass
+class DaemonReport(_JSON):
+    """What `rolo daemon` ran until it was stopped."""
+
+    services: list[str]
+    """The plugin services it ran (e.g. `watch`)."""
+    sync: ScheduleReport | None
+    """The periodic sync, when there were remotes to sync."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """The services (or `sync`) that failed, with their error."""
+
+    @property
+    def exit_code(self) -> int:
+        """0, or 1 when a service failed."""
+        return EXIT_ERROR if self.errors else EXIT_OK
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"services": list(self.services), "sync": self.sync.as_dict() if self.sync else None,
+                "errors": dict(self.errors)}
+
+
+@dataclass
+class Conflict(_JSON):
+    """A conflict sync settled and logged: a field changed on both sides, the value kept and the one that lost."""
+
+    id: int
+    remote: str
+    contact_id: int
+    uid: str
+    name: str | None
+    remote_id: str | None
+    field: str
+    local: Any
+    remote_value: Any
+    kept: str
+    policy: str | None
+    created_at: str
+    resolved_at: str | None
+    resolution: str | None
+
+    KEYS = ("id", "remote", "contact_id", "uid", "name", "remote_id", "field", "local", "remote_value", "kept",
+            "policy", "created_at", "resolved_at", "resolution")
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Conflict:
+        """From a row of `rolo.core.store.sync_state.conflicts`."""
+        return cls(**{key: row.get(key) for key in cls.KEYS})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in self.KEYS}
+
+
+@dataclass
+class Resolution(_JSON):
+    """How a conflict was settled (`rolo conflicts resolve`); with `both`, the uid of the second contact."""
+
+    id: int
+    take: str
+    outcome: str
+    uid: str | None = None
+    duplicate_uid: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "take": self.take}
+        if self.duplicate_uid is not None:
+            out.update(uid=self.uid, duplicate_uid=self.duplicate_uid)
+        out["outcome"] = self.outcome
+        return out
+
+
+@dataclass
+class EmulatorInfo(_JSON):
+    """A running emulator (`rolo emulate`): its URL, a key it accepts, and facts a remote needs; `stop()` it."""
+
+    adapter: str
+    url: str
+    api_key: str
+    extra: dict[str, Any]
+    server: Emulator
+
+    def stop(self) -> None:
+        """Stop the emulator (its data is gone)."""
+        self.server.stop()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"adapter": self.adapter, "url": self.url, "api_key": self.api_key, **self.extra}
+
+
+# -- the API ---------------------------------------------------------------------------------------------------
+class SyncAPI:
+    """Remotes, sync runs, conflicts and the daemon, for one book and one config.
+
+    Args:
+        book: the book to sync.
+        config: the loaded config (rolo.toml), where remotes live; `add_remote` and `remove_remote` rewrite
+            its file and reload it.
+        plugin_manager: whose adapters, hooks and services to use; default: the book's, which is the
+            process's (`rolo.core.plugins.get_plugin_manager()`) unless the book was given another.
+    """
+
+    def __init__(self, book: Book, config: Config, plugin_manager: pluggy.PluginManager | None = None) -> None:
+        self.book = book
+        self.config = config
+        self._pm = plugin_manager
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The plugin manager in use (see the class docstring)."""
+        return self._pm if self._pm is not None else self.book.plugin_manager
+
+    def _reload_config(self) -> None:
+        from rolo.core.config import load_config
+
+        self.config = load_config(self.config.path)
+
+    # -- adapters and remotes ----------------------------------------------------------------------------------
+    def adapters(self) -> list[AdapterInfo]:
+        """The adapters the loaded plugins register, by name."""
+        found = remotes.adapter_classes(self.plugin_manager)
+        return [AdapterInfo(name, cls.__module__, cls.default_url, dict(cls.options), cls.capabilities.as_dict())
+                for name, cls in sorted(found.items())]
+
+    def list_remotes(self) -> list[Remote]:
+        """The configured remotes, in the config's order."""
+        return list(remotes.remotes(self.config).values())
+
+    def add_remote(self, name: str, adapter: str, *, url: str | None = None,
+                   options: Mapping[str, str] | Iterable[str] | None = None, token_env: str | None = None,
+                   token: str | Callable[[], str] | None = None, conflict: str = "local", full_every: str = "0",
+                   replace: bool = False) -> RemoteAdded:
+        """Add a remote to the config file (its token, if given, to the keyring or the owner-only token file).
+
+        Args:
+            name: the remote's name (a letter, then letters, digits, `_` or `-`).
+            adapter: the adapter's name (see `adapters()`).
+            url: the API's base URL; default: the adapter's `default_url` (required when it has none).
+            options: the adapter's options, a mapping or `KEY=VALUE` texts; each must be one it declares.
+            token_env: the environment variable holding the token.
+            token: the token to store, or a function returning it, called once everything else is valid (the
+                CLI reads standard input then); not together with `token_env`.
+            conflict: the remote's default conflict policy (local, remote or newest).
+            full_every: for incremental remotes, list everything at most this often (`1h`; `0`: every sync).
+            replace: replace a remote of that name instead of refusing.
+
+        Returns:
+            the remote as written, and where its token comes from (None: no token given).
+
+        Raises:
+            UserError: any argument is invalid, or the remote exists (without `replace`).
+        """
+        remotes.validate_name(name)
+        remotes.check_policy(conflict)
+        remotes.parse_duration(full_every)
+        cls = remotes.adapter_class(self.plugin_manager, adapter)
+        values = parse_options(options)
+        remotes.check_options(cls, values)
+        url = url or cls.default_url
+        if not url:
+            raise UserError(f"adapter {cls.name} needs --url")
+        if token_env and token is not None:
+            raise UserError("give --token-env or --token-stdin, not both")
+        secret = token() if callable(token) else token
+        if secret is not None and not secret.strip():
+            raise UserError("the token is empty")
+        remote = Remote(name=name, adapter=cls.name, url=url, token_env=token_env, conflict=conflict,
+                        full_every=full_every, options=values)
+        remotes.add_remote(self.config.path, remote, replace=replace)
+        self._reload_config()
+        where = f"env {token_env}" if token_env else None
+        if secret is not None:
+            where = remotes.store_token(name, secret.strip())
+        return RemoteAdded(remote, self.config.path, where, cls.token_help)
+
+    def show_remote(self, name: str) -> RemoteInfo:
+        """A remote's settings, its adapter's capabilities and options, and its sync state in the book
+        (links, pending writes, the last runs, open conflicts). An adapter that is not installed is reported
+        in `adapter_error`, not raised."""
+        config = remotes.get_remote(self.config, name)
+        capabilities = adapter_options = error = None
+        try:
+            cls = remotes.adapter_class(self.plugin_manager, config.adapter)
+            capabilities, adapter_options = cls.capabilities.as_dict(), dict(cls.options)
+        except UserError as exc:
+            error = str(exc)
+        db = self.book.db
+        counts = state.link_counts(db, name)
+        return RemoteInfo(config, capabilities, adapter_options, error, counts["linked"], counts["pending"],
+                          state.remote_state(db, name), len(state.conflicts(db, remote=name)),
+                          state.runs(db, name, limit=5))
+
+    def test_remote(self, name: str) -> RemoteTestResult:
+        """Check that a remote answers and accepts its token: one cheap request, nothing changed.
+
+        Raises:
+            UserError: no such remote, or its token variable is not set; AdapterError: the remote refused
+                the token or could not be reached.
+        """
+        config = remotes.get_remote(self.config, name)
+        adapter = remotes.open_adapter(config, self.plugin_manager)
+        try:
+            if adapter.token is None and config.token_env:
+                raise UserError(f"no token for remote {name}: ${config.token_env} is not set")
+            facts = adapter.check()
+        finally:
+            adapter.client.close()
+        return RemoteTestResult(name, config.adapter, config.url, dict(facts))
+
+    def remove_remote(self, name: str, *, confirm: Callable[[int], object] | None = None) -> RemoteRemoved:
+        """Remove a remote: its config tables, its stored token, and its sync state in the book (links,
+        conflicts, journal). Contacts stay in the book, records stay in the remote.
+
+        Args:
+            confirm: called with the number of linked contacts, when there are any, before anything is
+                removed; a false answer keeps everything (`removed` is then False). It may raise to abort.
+        """
+        remotes.get_remote(self.config, name)
+        links = state.link_counts(self.book.db, name)["links"]
+        if links and confirm is not None and not confirm(links):
+            return RemoteRemoved(name, links, removed=False)
+        remotes.remove_remote(self.config.path, name)
+        self._reload_config()
+        remotes.forget_token(name)
+        with self.book.transaction() as tx:
+            state.forget_remote(tx.dbapi, name)
+        return RemoteRemoved(name, links)
+
+    def start_emulator(self, adapter: str, port: int = 0) -> EmulatorInfo:
+        """Start an adapter's emulator on 127.0.0.1 (port 0: any free one); `stop()` the result to end it."""
+        cls = remotes.adapter_class(self.plugin_manager, adapter)
+        try:
+            server = cls.emulator(port)
+        except NotImplementedError:
+            raise UserError(f"adapter {adapter} has no emulator") from None
+        # facts an emulator offers beyond its URL and key, that a remote needs (RelayBook's book id)
+        extra = {name: getattr(server, name) for name in ("book_id",) if getattr(server, name, None)}
+        return EmulatorInfo(adapter, server.url, server.api_key, extra, server)
+
+    # -- sync ----------------------------------------------------------------------------------------------------
+    def sync_targets(self, names: Iterable[str] = ()) -> list[str]:
+        """The remotes named (each must be configured), or every configured one when none is named."""
+        configured = remotes.remotes(self.config)
+        if not configured:
+            raise UserError("no remotes configured",
+                            hint="rolo remote add NAME --adapter relm --url URL --token-env VAR")
+        wanted = list(names)
+        for name in wanted:
+            remotes.get_remote(self.config, name)
+        return wanted or list(configured)
+
+    def sync_remote(self, name: str, *, policy: str | None = None, mode: str = "both", dry_run: bool = False,
+                    force_delete: bool = False, full: bool | None = None,
+                    progress: Progress | None = None) -> Report:
+        """Sync the book with one configured remote, once.
+
+        Args:
+            name: the remote.
+            policy: who wins a field changed on both sides (local, remote, newest); default: the remote's
+                `conflict` setting.
+            mode: `both`, `pull` (only into the book) or `push` (only to the remote).
+            dry_run: plan only (the report's `plan`); change nothing.
+            force_delete: propagate a mass deletion the guard refuses.
+            full: True to list the remote completely; None: when the remote's `full_every` says so.
+            progress: called as `progress(phase, done, total)` during long phases.
+
+        Returns:
+            the run's report (records refused are in `skipped`; `exit_code` 0 or 3).
+
+        Raises:
+            UserError, AdapterError: the run failed as a whole (the journal records it).
+        """
+        _check_run(mode, policy)
+        remote = remotes.get_remote(self.config, name)
+        options = SyncOptions(policy=policy or remote.conflict, mode=mode, dry_run=dry_run,
+                              force_delete=force_delete, full=full, progress=progress)
+        if options.full is None:
+            options.full = self._full_due(remote)
+        adapter = remotes.open_adapter(remote, self.plugin_manager)
+        try:
+            return SyncEngine(self.book, name, adapter, options, self.plugin_manager).run()
+        finally:
+            adapter.client.close()
+
+    def _full_due(self, remote: Remote) -> bool | None:
+        """Whether a complete listing is due by the remote's `full_every`."""
+        every = remotes.parse_duration(remote.full_every)
+        if every <= 0:
+            return True
+        last = state.remote_state(self.book.db, remote.name)["last_full_at"]
+        if not last:
+            return True
+        age = datetime.now(UTC) - datetime.fromisoformat(last)
+        return age.total_seconds() >= every
+
+    def _outcome(self, name: str, raise_errors: bool, **options: Any) -> Report | SyncFailure:
+        try:
+            return self.sync_remote(name, **options)
+        except RoloError as exc:
+            if raise_errors:
+                raise
+            return SyncFailure(name, exc)
+
+    def sync(self, names: Iterable[str] = (), *, policy: str | None = None, mode: str = "both",
+             dry_run: bool = False, force_delete: bool = False, full: bool | None = None,
+             progress: Progress | None = None, on_result: ResultCallback | None = None,
+             raise_errors: bool = False) -> SyncResult:
+        """Sync the remotes named (default: every configured one) once each, one after the other.
+
+        Takes `sync_remote`'s options, and:
+
+        Args:
+            on_result: called with each remote's `Report` or `SyncFailure` as soon as it is done.
+            raise_errors: raise a remote's error instead of recording a `SyncFailure` and going on.
+
+        Returns:
+            every remote's outcome; `exit_code` 0, 1 (a remote failed) or 3 (records skipped).
+        """
+        targets = self.sync_targets(names)
+        _check_run(mode, policy)
+        result = SyncResult()
+        for name in targets:
+            outcome = self._outcome(name, raise_errors, policy=policy, mode=mode, dry_run=dry_run,
+                                    force_delete=force_delete, full=full, progress=progress)
+            result.outcomes.append(outcome)
+            if on_result is not None:
+                on_result(outcome)
+        return result
+
+    def sync_every(self, every: str | float, names: Iterable[str] = (), *, stop: threading.Event,
+                   on_result: ResultCallback | None = None, raise_errors: bool = False,
+                   **options: Any) -> ScheduleReport:
+        """Sync the remotes named (default: all) every `every` (`15m`, at least 1s) until `stop` is set; a
+        remote that fails waits twice as long each time (up to an hour) while the others keep their pace.
+
+        Takes `sync_remote`'s keyword options; `on_result` hears each run's outcome. Returns the runs made.
+        """
+        interval = parse_interval(every)
+        targets = self.sync_targets(names)
+        _check_run(options.get("mode", "both"), options.get("policy"))
+        periodic = _PeriodicSync(self, targets, interval, options, on_result, raise_errors)
+        periodic.run(stop)
+        return periodic.report
+
+    # -- conflicts -----------------------------------------------------------------------------------------------
+    def conflicts(self, *, remote: str | None = None, include_resolved: bool = False) -> list[Conflict]:
+        """The logged conflicts, oldest first (open ones only unless `include_resolved`)."""
+        rows = state.conflicts(self.book.db, remote=remote, include_resolved=include_resolved)
+        return [Conflict.from_row(row) for row in rows]
+
+    def resolve_conflict(self, conflict_id: int, take: str) -> Resolution:
+        """Settle a logged conflict in the book; the next sync carries the choice to the remote.
+
+        Args:
+            conflict_id: the conflict's id (`conflicts()`).
+            take: `local` or `remote` (that side's value), or `both`: the remote version becomes a second
+                contact linked to the remote record, beside the local one, which is held back from that remote
+                until the user merges the two (`rolo merge`).
+
+        Raises:
+            NotFoundError: no such conflict; UserError: already resolved, or `both` for a deletion conflict.
+        """
+        from rolo.core.book import new_uid
+
+        if take not in TAKES:
+            raise UserError(f"--take must be {', '.join(TAKES[:-1])} or {TAKES[-1]}")
+        found = state.conflicts(self.book.db, include_resolved=True, conflict_id=conflict_id)
+        if not found:
+            raise NotFoundError(f"no conflict with id {conflict_id}")
+        conflict = found[0]
+        if conflict["resolved_at"]:
+            raise UserError(f"conflict {conflict_id} was already resolved ({conflict['resolution']})")
+        remote = remotes.get_remote(self.config, conflict["remote"])
+        caps = remotes.adapter_class(self.plugin_manager, remote.adapter).capabilities
+        name, cid = conflict["field"], conflict["contact_id"]
+        with self.book.transaction() as tx:
+            record = tx.load(cid)
+            deleted = tx.contact_row(record.uid)[2] is not None  # type: ignore[index]
+            if take in ("local", "remote"):
+                if take == conflict["kept"]:
+                    outcome = f"kept the {take} value (nothing to change)"
+                elif name == "(deleted)":
+                    if take == "local":  # the remote deletion had won: bring the contact back (pushed next sync)
+                        tx.save(record)
+                        outcome = "restored the contact; the next sync creates it remotely again"
+                    else:  # the local edit had won (re-created remotely): delete it after all
+                        if not deleted:
+                            tx.tombstone(record)
+                        outcome = "deleted the contact; the next sync deletes it remotely"
+                else:
+                    value = conflict["local"] if take == "local" else conflict["remote_value"]
+                    tx.save(merge.apply_local(record, {name: value}, caps))
+                    outcome = f"set {name} to the {take} value; the next sync sends it to {conflict['remote']}"
+                state.resolve_conflicts(tx.dbapi, [conflict_id], take)
+                return Resolution(conflict_id, take, outcome)
+            # both: the remote version becomes a second contact, linked to the remote record
+            if name == "(deleted)":
+                raise UserError("a deletion conflict has no two versions to keep; take local or remote")
+            siblings = [c for c in state.conflicts(tx.dbapi, remote=conflict["remote"]) if c["contact_id"] == cid
+                        and c["field"] != "(deleted)"]
+            remote_values = {c["field"]: c["remote_value"] for c in siblings}
+            local_values = {c["field"]: c["local"] for c in siblings}
+            link = state.link_for_contact(tx.dbapi, conflict["remote"], cid)
+            if link is None or not link.remote_id:
+                raise UserError(f"contact {record.uid} is no longer linked to {conflict['remote']}; "
+                                "take local or remote")
+            twin = merge.apply_local(record, remote_values, caps)
+            twin.uid, twin.id, twin.created_at = new_uid(), None, None
+            twin.revision = 0
+            saved_twin = tx.save(twin).record
+            tx.save(merge.apply_local(record, local_values, caps))
+            # the remote record now belongs to the twin; local_revision -1 makes the next sync compare the
+            # twin with what the remote last had
+            state.move_link(tx.dbapi, link.id, saved_twin.id)  # type: ignore[arg-type]
+            # the original is held back from this remote until the user merges the two (many remotes keep
+            # emails unique, and the twin has its email); it syncs again once either is gone
+            state.mark_pending(tx.dbapi, conflict["remote"], [(cid, "hold", str(saved_twin.id), None)])
+            note = (f"kept from {conflict['remote']} beside {record.uid} (conflict on "
+                    f"{', '.join(sorted(remote_values))}); merge them with: rolo merge {record.uid} {saved_twin.uid}")
+            tx.add_notes([(saved_twin.id, note, saved_twin.updated_at, None)])  # type: ignore[list-item]
+            state.resolve_conflicts(tx.dbapi, [c["id"] for c in siblings], "both")
+            return Resolution(conflict_id, "both", f"kept both: {saved_twin.uid} holds the {conflict['remote']} "
+                                                   f"version; merge with rolo merge {record.uid} {saved_twin.uid}",
+                              uid=record.uid, duplicate_uid=saved_twin.uid)
+
+    # -- the daemon ----------------------------------------------------------------------------------------------
+    def services(self) -> list[str]:
+        """The names of the services the loaded plugins register (`register_services`), e.g. `watch`."""
+        return list(services.service_factories(self.plugin_manager))
+
+    def daemon(self, *, stop: threading.Event, every: str | float = "15m", sync: bool = True,
+               skip: Iterable[str] = (), options: Mapping[str, Any] | None = None,
+               log: Callable[[str], None] | None = None, on_result: ResultCallback | None = None) -> DaemonReport:
+        """Run the plugins' services and the periodic sync of every remote side by side until `stop` is set
+        (or every one of them has returned).
+
+        Each service (`register_services`) gets a `ServiceContext` with a book of its own and runs in its own
+        thread; the periodic sync (`sync_every` on every configured remote) runs in another, on its own book.
+
+        Args:
+            stop: set it to stop (a signal handler may: nothing here waits holding a lock).
+            every: how often to sync each remote (at least 1s).
+            sync: False: no periodic sync, only the services.
+            skip: names of services not to start (`rolo daemon --no-watch` skips `watch`).
+            options: the daemon's options for the services (`ServiceContext.options`); `every` is added.
+            log: where services and the daemon write their lines (default: the `rolo.daemon` logger).
+            on_result: hears each sync run's outcome, from the sync's thread.
+
+        Returns:
+            the services that ran, the sync's runs, and the failures.
+
+        Raises:
+            UserError: nothing to run, a bad `every`, or a service whose factory refused its options.
+        """
+        interval = parse_interval(every)
+        write = log if log is not None else logger.info
+        skipped = set(skip)
+        factories = {n: f for n, f in services.service_factories(self.plugin_manager).items() if n not in skipped}
+        names = list(remotes.remotes(self.config)) if sync else []
+        if not factories and not names:
+            raise UserError("nothing to do: no remotes to sync and no service to run",
+                            hint="rolo remote add, or leave out --no-watch / --no-sync")
+        context_options = {**(options or {}), "every": interval}
+        opened: list[Book] = []
+        running: dict[str, services.Service] = {}
+        periodic: _PeriodicSync | None = None
+        try:
+            for name, factory in factories.items():
+                book = self._own_book()
+                opened.append(book)
+                made = factory(services.ServiceContext(name, book, self.config, self.plugin_manager,
+                                                       context_options, write))
+                if made is None:  # the service has nothing to do with these options
+                    continue
+                if not callable(getattr(made, "run", None)):
+                    raise UserError(f"service {name!r}: its factory returned {made!r}, which has no run(stop)")
+                running[name] = made
+            if names:
+                book = self._own_book()
+                opened.append(book)
+                periodic = _PeriodicSync(SyncAPI(book, self.config, self.plugin_manager), names, interval, {},
+                                         on_result, False)
+                running["sync"] = periodic
+                shown = every if isinstance(every, str) else f"{interval:g}s"
+                write(f"syncing {', '.join(names)} every {shown}")
+            if not running:
+                raise UserError("nothing to do: no remotes to sync and no service to run")
+            errors = services.run_services(running, stop, log=write)
+        finally:
+            for book in opened:
+                book.close()
+        return DaemonReport([n for n in running if n != "sync"], periodic.report if periodic else None, errors)
+
+    def _own_book(self) -> Book:
+        """A book on the same file with connections of its own (for another thread), calling the same hooks."""
+        from rolo.core.book import Book
+
+        book = Book(self.book.location, region=self.book.region)
+        book.plugin_manager = self.plugin_manager  # type: ignore[misc]
+        return book
+
+
+class _PeriodicSync:
+    """The daemon's sync service: each remote every `interval` seconds, with backoff (a `Service`)."""
+
+    def __init__(self, api: SyncAPI, names: list[str], interval: float, options: Mapping[str, Any],
+                 on_result: ResultCallback | None, raise_errors: bool) -> None:
+        self.api = api
+        self.names = names
+        self.options = dict(options)
+        self.on_result = on_result
+        self.raise_errors = raise_errors
+        self.report = ScheduleReport(interval, list(names))
+
+    def run(self, stop: threading.Event) -> None:
+        """Sync until `stop` is set."""
+        services.run_schedule(self.names, self.report.every, self._run_one, stop)
+
+    def _run_one(self, name: str) -> bool:
+        outcome = self.api._outcome(name, self.raise_errors, **self.options)
+        self.report.runs[name] = self.report.runs.get(name, 0) + 1
+        if isinstance(outcome, SyncFailure):
+            self.report.failures[name] = self.report.failures.get(name, 0) + 1
+        if self.on_result is not None:
+            self.on_result(outcome)
+        return outcome.exit_code != EXIT_ERROR
