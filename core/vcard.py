@@ -33,6 +33,7 @@ import vobject  # type: ignore[import-untyped]
 from rolo.core.values import normalize_birthday
 from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
+from rolo.core.labels import label_from_types, types_for_label, unwrap_apple
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
 from rolo.core.vcard_repair import (
     LogicalLine,
@@ -58,17 +59,6 @@ SEGMENT_BYTES = 1 << 20
 _TEXT_FIELDS = {"UID": "uid", "FN": "formatted_name", "NICKNAME": "nickname", "TITLE": "title"}
 _DROPPED = {"VERSION", "PRODID", "REV", "PROFILE"}  # PROFILE: RFC 2425's BEGIN; vobject rejects it on re-read
 _BARE_ENCODINGS = {"BASE64", "B", "8BIT", "7BIT"}
-_EMAIL_IGNORED = {"INTERNET", "PREF", "X400"}
-_TEL_IGNORED = {"VOICE", "PREF", "MSG"}  # capabilities, not where the phone is
-_ADR_IGNORED = {"PREF", "POSTAL", "PARCEL", "DOM", "INTL"}
-_LOCATIONS = ("HOME", "WORK")  # first in a label of several types: 'work fax', as Apple and Google show them
-# Types a label of several words may be written back as (any X- type too); a single word is written as TYPE
-# whenever it is a token.
-_TEL_KNOWN = {"home", "work", "other", "mobile", "fax", "pager", "video", "text", "textphone", "car", "isdn",
-              "pcs", "bbs", "modem", "main", "iphone"}
-_PLACE_KNOWN = {"home", "work", "other"}
-_APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
-_TOKEN = re.compile(r"[a-z0-9-]+")
 _GROUP = re.compile(r"([A-Za-z0-9_-]+)\.")
 _CHARSET = re.compile(rb"CHARSET\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _BYTE_FOLD = re.compile(rb"(?:\r*\n|\r)[ \t]")
@@ -372,21 +362,7 @@ def _components(value: str, count: int) -> list[str | None]:
 def _apple_label(value: str) -> str | None:
     """An X-ABLabel: Apple's built-in `_$!<Other>!$_` as 'other'; a custom label as written."""
     text = unescape(value).strip()
-    match = _APPLE_LABEL.fullmatch(text)
-    return match.group(1).lower() if match else (text or None)
-
-
-def _types_label(types: list[str], ignored: set[str]) -> str | None:
-    """The label of an entry's TYPEs: one type lowercased ('home'), several joined by spaces with home/work
-    first ('work fax', 'home mobile'), so TEL;TYPE=FAX,WORK keeps both. Types in `ignored` are left out."""
-    kinds = list(dict.fromkeys(t for t in types if t not in ignored))
-    ordered = [t for t in kinds if t in _LOCATIONS] + [t for t in kinds if t not in _LOCATIONS]
-    return " ".join(t.lower() for t in ordered) or None
-
-
-def _tel_label(types: list[str]) -> str | None:
-    """As _types_label, with CELL read as 'mobile': 'mobile', 'fax', 'work fax', 'home mobile'."""
-    return _types_label(["MOBILE" if t == "CELL" else t for t in types], _TEL_IGNORED)
+    return unwrap_apple(text) if text else None
 
 
 def _birthday(prop: _Prop) -> str | None:
@@ -524,7 +500,7 @@ class _Mapper:
     def email(self, p: _Prop) -> None:
         address = unescape(p.value).strip()
         if address:
-            label = self.label(p, _types_label(p.types, _EMAIL_IGNORED))
+            label = self.label(p, label_from_types("emails", p.types))
             self.r.emails.append(EmailEntry(address, label, p.pref))
 
     def tel(self, p: _Prop) -> None:
@@ -532,12 +508,13 @@ class _Mapper:
         if number[:4].lower() == "tel:":  # 4.0 VALUE=uri
             number = number[4:]
         if number:
-            self.r.phones.append(PhoneEntry(number, None, self.label(p, _tel_label(p.types)), p.pref))
+            label = self.label(p, label_from_types("phones", p.types))
+            self.r.phones.append(PhoneEntry(number, None, label, p.pref))
 
     def adr(self, p: _Prop) -> None:
         parts = _components(p.value, 7)
         if any(parts):
-            label = self.label(p, _types_label(p.types, _ADR_IGNORED))
+            label = self.label(p, label_from_types("addresses", p.types))
             box, ext, street, city, region, code, country = parts
             entry = AddressEntry(label, box, ext, street, city, region, code, country, p.pref)
             self.r.addresses.append(entry)
@@ -545,7 +522,7 @@ class _Mapper:
     def url(self, p: _Prop) -> None:
         url = unescape(p.value).strip()
         if url:
-            self.r.urls.append(UrlEntry(url, self.label(p, _types_label(p.types, {"PREF"}))))
+            self.r.urls.append(UrlEntry(url, self.label(p, label_from_types("urls", p.types))))
 
     def categories(self, p: _Prop) -> None:
         for part in split_escaped(p.value, ","):
@@ -585,10 +562,10 @@ class _Mapper:
 def export_card(record: ContactRecord, version: str = "3.0") -> str:
     """The record as a vCard 3.0 or 4.0, CRLF line ends, folded at 75 octets, extras written back verbatim.
 
-    Labels that a TYPE parameter reads back unchanged are written as TYPE (`home`, `work`; phones `mobile` as
-    CELL, `fax` as FAX; several known types as a list, `work fax` as TYPE=work,fax); any other label as an
-    Apple-style `itemN.X-ABLabel`, which Apple, Google and DAVx5 read and parse_card reads back. Not written:
-    starred, the row id, revision, created_at, e164.
+    Labels that a TYPE parameter reads back unchanged are written as TYPE (`rolo.core.labels`: `home`, `work`;
+    phones `mobile` as CELL, `fax` as FAX; several known types as a list, `work fax` as TYPE=work,fax); any
+    other label as an Apple-style `itemN.X-ABLabel`, which Apple, Google and DAVx5 read and parse_card reads
+    back. Not written: starred, the row id, revision, created_at, e164.
     """
     if version not in ("3.0", "4.0"):
         raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
@@ -616,17 +593,17 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
         card.add("kind" if v4 else "x-addressbookserver-kind").value = record.kind
     groups = _Groups(record.extras)
     for e in record.emails:
-        _add_typed(card, "email", e.address, e.label, e.primary, _email_type, _PLACE_KNOWN, v4, groups)
+        _add_typed(card, "email", e.address, e.label, e.primary, "emails", v4, groups)
     for p in record.phones:
-        _add_typed(card, "tel", p.number, p.label, p.primary, _tel_type, _TEL_KNOWN, v4, groups)
+        _add_typed(card, "tel", p.number, p.label, p.primary, "phones", v4, groups)
     for a in record.addresses:
         if not a.is_empty():
             value = Address(box=a.po_box or "", extended=a.extended or "", street=a.street or "",
                             city=a.locality or "", region=a.region or "", code=a.postal_code or "",
                             country=a.country or "")
-            _add_typed(card, "adr", value, a.label, a.primary, _adr_type, _PLACE_KNOWN, v4, groups)
+            _add_typed(card, "adr", value, a.label, a.primary, "addresses", v4, groups)
     for u in record.urls:
-        _add_typed(card, "url", u.url, u.label, False, _url_type, _PLACE_KNOWN, v4, groups)
+        _add_typed(card, "url", u.url, u.label, False, "urls", v4, groups)
     if record.labels:
         card.add("categories").value = list(record.labels)
     for fname, fvalue in record.custom_fields.items():
@@ -658,40 +635,11 @@ class _Groups:
                 return f"item{self.n}"
 
 
-def _email_type(label: str) -> str | None:
-    return label if label not in ("internet", "pref", "x400") else None
-
-
-def _tel_type(label: str) -> str | None:
-    if label in ("voice", "pref", "msg", "cell"):  # these read back as something else (cell as 'mobile')
-        return None
-    return {"mobile": "cell"}.get(label, label)
-
-
-def _adr_type(label: str) -> str | None:
-    return label if label not in ("pref", "postal", "parcel", "dom", "intl") else None
-
-
-def _url_type(label: str) -> str | None:
-    return label if label != "pref" else None
-
-
-def _label_types(label: str | None, to_type: Callable[[str], str | None], known: set[str]) -> list[str]:
-    """The TYPE values that read back as this label: one token ('fax', 'homepage'), or several known types
-    ('work fax' -> work,fax); [] when only an X-ABLabel can carry it."""
-    if not label:
-        return []
-    words = label.split(" ")
-    if len(words) > 1 and not all(w in known or w.startswith("x-") for w in words):
-        return []
-    kinds = [to_type(w) if _TOKEN.fullmatch(w) else None for w in words]
-    return [k for k in kinds if k] if all(kinds) else []
-
-
-def _add_typed(card: Any, name: str, value: object, label: str | None, primary: bool,
-               to_type: Callable[[str], str | None], known: set[str], v4: bool, groups: _Groups) -> None:
-    """Add EMAIL/TEL/ADR/URL with TYPE from the label, or an itemN.X-ABLabel when TYPE can't carry it."""
-    types = _label_types(label, to_type, known)
+def _add_typed(card: Any, name: str, value: object, label: str | None, primary: bool, kind: str, v4: bool,
+               groups: _Groups) -> None:
+    """Add EMAIL/TEL/ADR/URL (`kind` its list field: emails...) with TYPE from the label
+    (`rolo.core.labels.types_for_label`), or an itemN.X-ABLabel when TYPE can't carry it."""
+    types = types_for_label(kind, label)
     group = groups.next() if label and not types else None
     line = card.add(name, group=group)
     line.value = value

@@ -22,7 +22,8 @@ labels              lists with entry_type Contact     see "Labels"
 
 **Not carried** (`NOT_CARRIED`: Relate's contact has no place for them, so the engine keeps the local
 values and never clears them on a pull): formatted_name, prefix, additional_names, suffix, nickname,
-department, birthday, addresses, urls, notes, starred, kind; the labels of emails and phones.
+department, birthday, addresses, urls, notes, starred, kind; the labels of emails and phones (so the adapter
+declares no `Capabilities.entry_labels`).
 
 **Notes.** Relate's notes belong to an organization (`organization_id` and `body` required; only `body` and
 `deal_id` can change later): nothing in the book maps to them. The book's `notes` field and its notes log

@@ -49,6 +49,7 @@ from rolo.adapters._http import RETRY_OPTION_HELP, HttpClient, dig, page_size_op
 from rolo.adapters.relatecrm.client import PAGE_MAX, ListingChanged, RelateCrmClient
 from rolo.adapters.relatecrm.mapping import (
     CARRIED_FIELDS,
+    ENTRY_LABELS,
     SINGLE_FIELDS,
     Companies,
     clean,
@@ -99,6 +100,7 @@ class RelateCrmAdapter(Adapter):
         batch=False,
         idempotent_create=False,
         lookup=True,
+        entry_labels=ENTRY_LABELS,
     )
     default_url = None
     token_help = ("create a personal access token in relatecrm (your profile's Personal Access Tokens page); "

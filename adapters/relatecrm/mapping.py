@@ -42,17 +42,16 @@ pull gives the book back nothing rather than the stand-in:
 Once a CRM user gives the contact a name of its own, the pull reads it as usual.
 
 **Phone types.** relatecrm types a phone `mobile`, `work` or `other`; the book's labels are free text
-(`mobile`, `home`, `work fax`, `iPhone`…). A push sends `phone_type(label)`: a label naming a mobile
-(mobile, cell, iphone, android, handy) is `mobile`, else one naming work (work, office, business) is
-`work`, else `other`. So that a pull never degrades the book's label to the coarser type, the book's label
-of each number is recorded in `rolo_meta`, keyed by the number's digits. On a pull, for each number:
-
-- its recorded label, when the remote type is still the one that label maps to;
-- the remote type's own word (`mobile`, `work`, `other`), when the label was recorded but the type was
-  changed in the CRM since (the CRM user's choice wins);
-- for a number rolo never sent (new, or edited in the CRM): `mobile` or `work` as the type says, and no
-  label (None) for `other`, which says nothing the book's own label does not: the engine keeps the local
-  label of that entry.
+(`mobile`, `home`, `work fax`, `iPhone`…). The adapter declares the three types as its phone labels
+(`ENTRY_LABELS`, `Capabilities.entry_labels`) and a push sends `phone_type(label)`, the label's class in the
+book's one vocabulary (`rolo.core.labels`) when relatecrm has it, else `other`: a label naming a mobile
+(mobile, cell, iPhone, android, Handy, `home mobile`) is `mobile`, one naming work (work, office, business)
+is `work`, anything else (`home`, `fax`, `work fax`, `main`, none) is `other`. A pull reads `mobile` and
+`work` as those words and `other` as no label. The book's finer label is never degraded by that coarser
+type: the engine takes a book label and the type it maps to as equal, and keeps the book's label on a pull
+while the type still stands for it (a `home` number stays `home` while the CRM says `other`); a type changed
+in the CRM to another class is taken (the CRM user's choice wins). Earlier versions recorded the book's
+labels in `rolo_meta` (`phones`) for this; that record is no longer written or read.
 
 **Countries.** The book's country is text; relatecrm's is `country_id`. The document names no countries
 endpoint, so the id is looked up in the built-in ISO 3166-1 table (`countries.py`: the numeric code,
@@ -80,10 +79,12 @@ relatecrm key (`email`, `city`…) or starts with `rolo_` cannot be stored: `pre
 (`RemoteRejected`, code `reserved_field`). A field removed in the book is removed remotely by the full
 update, which omits it.
 
-**rolo_meta** is a custom field holding a small JSON object (text), present only when needed: `phones`
-(digits → book label), `country` (the book's text), `family_as_first` or `stand_in` (see "Names"). It is
-rolo's bookkeeping, never shown in the book; CRM users should leave it alone (if they edit it, the worst
-outcome is a label or country read back in the CRM's words).
+**rolo_meta** is a custom field holding a small JSON object (text), present only when needed: `country` (the
+book's text), `family_as_first` or `stand_in` (see "Names"). These are still needed, unlike the phone labels
+it once held: a country's text and a name's stand-in are not classes of a small vocabulary the engine could
+compare by, so without them a pull would replace the book's "USA" with "United States" and give the book
+a stand-in as its name. It is rolo's bookkeeping, never shown in the book; CRM users should leave it alone
+(if they edit it, the worst outcome is a country read back in the CRM's words).
 
 **Versions.** `RemoteRecord.version` is a hash of the record in the book's vocabulary (company name
 included), not `updated_at`: relatecrm stores `updated_at` to the second, so two changes within one second
@@ -101,6 +102,7 @@ from typing import TYPE_CHECKING, Any
 from rolo.adapters.relatecrm.countries import country_id, country_name
 from rolo.core.errors import RemoteRejected
 from rolo.core.fields import FieldDefinition, field_key
+from rolo.core.labels import nearest
 
 if TYPE_CHECKING:
     from rolo.adapters.relatecrm.client import RelateCrmClient
@@ -115,6 +117,8 @@ NOT_CARRIED = frozenset({
     "notes", "starred", "kind",
 })
 PHONE_TYPES = ("mobile", "work", "other")
+#: relatecrm's entry labels, as the book's classes (`Capabilities.entry_labels`): the phone types.
+ENTRY_LABELS: dict[str, frozenset[str]] = {"phones": frozenset(PHONE_TYPES)}
 LABELS_KEY = "rolo_labels"
 META_KEY = "rolo_meta"
 RESERVED_PREFIX = "rolo_"
@@ -129,9 +133,6 @@ STANDARD_KEYS = frozenset({
 #: The keys the adapter writes on every PUT (the full update clears whatever is left out).
 PASSTHROUGH_KEYS = ("user_id", "source_id")
 
-_MOBILE = re.compile(r"mobile|cell|iphone|android|handy|portable|\bmob\b")
-_WORK = re.compile(r"work|office|business|\bbiz\b")
-
 
 # -- small helpers ---------------------------------------------------------------------------------------------
 
@@ -145,7 +146,7 @@ def clean(value: Any) -> str | None:
 
 
 def digits(number: Any) -> str:
-    """A phone number's digits only: the key rolo records its label under."""
+    """A phone number's digits only (how a lookup compares numbers)."""
     return re.sub(r"\D", "", str(number or ""))
 
 
@@ -159,12 +160,7 @@ def primary(entries: Any) -> Mapping[str, Any] | None:
 
 def phone_type(label: str | None) -> str:
     """The relatecrm type for a book phone label (see "Phone types" in the module docstring)."""
-    text = (label or "").casefold()
-    if _MOBILE.search(text):
-        return "mobile"
-    if _WORK.search(text):
-        return "work"
-    return "other"
+    return nearest("phones", label, ENTRY_LABELS["phones"]) or "other"  # never None: the types have other
 
 
 def _name_key(name: str) -> str:
@@ -236,7 +232,7 @@ def to_book(contact: Mapping[str, Any], *, company_name: str | None) -> dict[str
         "given_name": given,
         "family_name": family,
         "emails": [{"address": email, "label": None, "primary": True}] if email else [],
-        "phones": _phones_to_book(contact.get("phones"), meta.get("phones")),
+        "phones": _phones_to_book(contact.get("phones")),
         "addresses": _address_to_book(contact, meta.get("country")),
         "title": clean(contact.get("job_title")),
         "organization": clean(company_name),
@@ -257,21 +253,16 @@ def _labels(value: Any) -> list[str]:
     return [str(v).strip() for v in value if str(v).strip()]
 
 
-def _phones_to_book(phones: Any, recorded: Any) -> list[dict[str, Any]]:
-    labels = recorded if isinstance(recorded, dict) else {}
+def _phones_to_book(phones: Any) -> list[dict[str, Any]]:
+    """The phones with their types as labels: `mobile`, `work`, and no label for `other` (or an unknown type);
+    the engine keeps the book's finer label while the type stands for it."""
     out = []
     for phone in phones or []:
         if not isinstance(phone, Mapping) or not clean(phone.get("number")):
             continue
         kind = phone.get("type") if phone.get("type") in PHONE_TYPES else "other"
-        label = labels.get(digits(phone["number"]))
-        if isinstance(label, str) and phone_type(label) == kind:
-            chosen: str | None = label
-        elif isinstance(label, str):
-            chosen = kind
-        else:
-            chosen = None if kind == "other" else kind
-        out.append({"number": clean(phone["number"]), "e164": None, "label": chosen, "primary": None})
+        label = None if kind == "other" else kind
+        out.append({"number": clean(phone["number"]), "e164": None, "label": label, "primary": None})
     return out
 
 
@@ -323,18 +314,8 @@ def to_remote(data: Mapping[str, Any], *, current: Mapping[str, Any] | None = No
         meta["stand_in"] = body["first_name"]
     email = primary(data.get("emails"))
     body["email"] = clean(email.get("address")) if email else None
-    phones, labels = [], {}
-    for phone in data.get("phones") or []:
-        number = clean(phone.get("number"))
-        if not number:
-            continue
-        label = clean(phone.get("label"))
-        phones.append({"number": number, "type": phone_type(label)})
-        if label:
-            labels[digits(number)] = label
-    body["phones"] = phones
-    if labels:
-        meta["phones"] = labels
+    body["phones"] = [{"number": number, "type": phone_type(clean(phone.get("label")))}
+                      for phone in data.get("phones") or [] if (number := clean(phone.get("number")))]
     address = primary(data.get("addresses")) or {}
     body["street"] = clean(address.get("street"))
     body["city"] = clean(address.get("locality"))

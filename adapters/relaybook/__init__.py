@@ -45,11 +45,10 @@ from rolo.adapters._http import RETRY_OPTION_HELP, page_size_option, retry_optio
 from rolo.adapters.relaybook.client import PAGE_MAX, BookHttp, RelayBookClient, RelayBookContact
 from rolo.adapters.relaybook.mapping import (
     CARRIED_FIELDS,
+    ENTRY_LABELS,
     LIST_KEYS,
     BookExtras,
     custom_field_changes,
-    encode_entry_labels,
-    entry_labels,
     identity,
     to_book,
     to_relaybook,
@@ -79,7 +78,7 @@ class RelayBookAdapter(Adapter):
         **RETRY_OPTION_HELP,
     }
     capabilities = Capabilities(fields=CARRIED_FIELDS, deletes=True, incremental=False, batch=False,
-                                idempotent_create=False, lookup=True)
+                                idempotent_create=False, lookup=True, entry_labels=ENTRY_LABELS)
     default_url = "https://app.relaybook.io"
     token_help = "create an API key (rlb_…) in RelayBook under Settings → API keys"
 
@@ -245,8 +244,7 @@ class RelayBookAdapter(Adapter):
         contact_id = str(contact["id"])
         if bool(data.get("starred")) != bool(contact.get("starred")):
             contact = self.relaybook.update_contact(contact_id, {"starred": bool(data.get("starred"))})
-        contact = self.extras.set_custom_fields(contact, data.get("custom_fields") or {},
-                                                encode_entry_labels(entry_labels(data)))
+        contact = self.extras.set_custom_fields(contact, data.get("custom_fields") or {})
         labels = self.extras.set_labels(contact_id, data.get("labels") or [], labels)
         return self._record(contact, labels)
 
@@ -262,7 +260,7 @@ class RelayBookAdapter(Adapter):
             contact = self.relaybook.get_contact(remote_id)
         if "custom_fields" in changed or any(k in changed for k in LIST_KEYS):
             values = (data.get("custom_fields") or {}) if "custom_fields" in changed else None
-            contact = self.extras.set_custom_fields(contact, values, encode_entry_labels(entry_labels(data)))
+            contact = self.extras.set_custom_fields(contact, values)
         if previous is not None and "labels" in previous:
             current = list(previous.get("labels") or [])
         else:

@@ -30,33 +30,35 @@ name, last name or company, so a contact with none of them (only an email, say) 
 (reported and skipped by the engine).
 
 **Label vocabularies.** RelayBook's are small: emails ``work|personal|other``, phones ``mobile|work|other``,
-addresses ``home|work|other``. A book label is sent as the first that fits (`remote_label`): emails
-``work`` → work, ``home``/``personal``/``private`` → personal, anything else → other; phones ``mobile``/
-``cell``/``iphone`` (even ``home mobile``) → mobile, ``work`` without ``fax``/``pager`` → work, anything else
-(``home``, ``fax``, ``main``, none) → other; addresses ``home`` → home, ``work`` → work, else other. Read back
-(`book_label`), a remote label becomes the book's usual word for it: work → ``work``, personal → ``home``
-(what vCards say), mobile → ``mobile``, home → ``home``, and other → no label.
+addresses ``home|work|other``. The adapter declares them (`ENTRY_LABELS`, in the book's classes: personal
+is the book's home) as `Capabilities.entry_labels`, and classifies the book's free-text labels with
+`rolo.core.labels`, like every adapter: a book label is sent as its class when RelayBook has it, else
+``other`` (`remote_label`). Emails ``work`` → work, ``home``/``personal``/``Private`` → personal, anything
+else → other; phones ``mobile``/``cell``/``iPhone``/``android`` (even ``home mobile``) → mobile, ``work`` →
+work, anything else (``home``, ``work fax``, ``main``, none) → other; addresses ``home`` → home, ``work`` →
+work, else other. Read back (`book_label`), a remote label becomes the book's usual word for it: work →
+``work``, personal → ``home`` (what vCards say), mobile → ``mobile``, home → ``home``, and other → no label.
 
 **A pull never degrades a label.** Some book labels do not survive that round trip: a ``home`` phone is sent
-as ``other``, which reads back as no label. The engine compares each side with its own snapshot, so nothing
-moves while neither side changes; but once RelayBook's phones change (a number added there), the whole list
-is pulled, and a ``home`` read back as nothing would replace the book's ``home``. So the adapter remembers,
-in RelayBook, the book label of every entry whose label does not survive: a reserved custom field,
-``rolo_entry_labels`` (`ENTRY_LABELS_KEY`), holds JSON like ``{"phones": {"+15550123": "home"}}``, keyed by
-the entry's value (email without case, phone digits, address street|city|zip, url). Reading an entry, the
-adapter reports the remembered label when RelayBook's label is still the image of it (`remote_label` of the
-remembered label), and RelayBook's own label otherwise: a ``home`` phone kept as ``other`` in RelayBook reads
-as ``home``, while one a RelayBook user relabelled ``work`` reads as ``work``. The field is written only when
-some label needs remembering, never appears among the pulled custom fields, and a book field of that name
-is refused (`RemoteRejected`, code ``reserved_field``).
+as ``other``, which reads back as no label. The engine takes care of it, from the declared vocabularies: it
+compares the book's ``home`` phone with RelayBook's ``other`` one as equal (both are RelayBook's ``other``),
+and when RelayBook's phones change (a number added there) and the list is pulled, it keeps the book's label
+of every entry whose RelayBook label still stands for it: ``home`` stays ``home`` while RelayBook says
+``other``, and a phone a RelayBook user relabelled ``work`` becomes ``work``. Earlier versions kept the book's
+labels in RelayBook, in a reserved custom field ``rolo_entry_labels`` (`ENTRY_LABELS_KEY`); it is no longer
+written or read: it never appears among the pulled custom fields, the next write of a contact's custom
+fields or entries removes it, and a book field of that name is still refused (`RemoteRejected`, code
+``reserved_field``) so that such a leftover is never taken for the book's.
 
 **Websites and socials.** The book has one list of urls. Urls whose label names a platform RelayBook knows
 (``linkedin``, ``x`` or ``twitter``, ``instagram``, ``facebook``, ``github``, ``youtube``) are socials with that
-label. The url labelled ``website``/``homepage`` (else the first other url) is ``website``; any further urls are
-socials labelled ``other``. Reading, ``website`` comes first (label: none, or the remembered one), then the
-socials in RelayBook's order (``other`` reads as no label). So urls may come back in another order than the
-book's: a pull of changed urls reorders the book's list, and a first link by email may report the order as a
-conflict (settled by the policy; nothing is lost).
+label. The url labelled as a website (``website``, ``homepage``, ``Home Page``, ``web``: the class
+``website``), else the first other url, is ``website``; any further urls are socials labelled ``other``. The
+declared url vocabulary is the platforms and ``other`` (the website is a slot, not a label): a book url
+labelled ``homepage`` or ``blog`` is RelayBook's ``other``, and keeps its label in the book. Reading,
+``website`` comes first (no label), then the socials in RelayBook's order (``other`` reads as no label). So
+urls may come back in another order than the book's: a pull of changed urls reorders the book's list, and a
+first link by email may report the order as a conflict (settled by the policy; nothing is lost).
 
 **Primary entries.** RelayBook allows one primary email and one primary phone: the book's first primary one
 is sent as primary. Addresses have no primary flag.
@@ -75,6 +77,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import RemoteRejected
 from rolo.core.fields import field_key
+from rolo.core.labels import classify, nearest
 
 if TYPE_CHECKING:
     from rolo.adapters.relaybook.client import RelayBookClient
@@ -87,11 +90,20 @@ NOT_CARRIED = frozenset({
     "formatted_name", "prefix", "additional_names", "suffix", "nickname", "department", "kind",
 })
 LIST_KEYS = ("emails", "phones", "addresses", "urls")
+#: The reserved custom field in which earlier versions remembered entry labels (see "A pull never degrades a
+#: label"): never read, removed on write, refused as a book field's name.
 ENTRY_LABELS_KEY = "rolo_entry_labels"
 NO_YEAR = "1604"
-SOCIALS = {"linkedin": "linkedin", "x": "x", "twitter": "x", "instagram": "instagram", "facebook": "facebook",
-           "github": "github", "youtube": "youtube"}
-WEBSITE_LABELS = frozenset({"website", "homepage", "home page", "web"})
+#: RelayBook's entry labels, as the book's classes (`Capabilities.entry_labels`); for urls, the socials'
+#: platforms (the website is a slot and reads as no label, like an `other` social).
+ENTRY_LABELS: dict[str, frozenset[str]] = {
+    "emails": frozenset({"work", "home", "other"}),
+    "phones": frozenset({"mobile", "work", "other"}),
+    "addresses": frozenset({"home", "work", "other"}),
+    "urls": frozenset({"linkedin", "x", "instagram", "facebook", "github", "youtube", "other"}),
+}
+#: The book's class → RelayBook's word, where they differ.
+REMOTE_WORDS: dict[str, dict[str, str]] = {"emails": {"home": "personal"}}
 #: RelayBook label → the book's word for it (None: no label)
 BOOK_WORDS: dict[str, dict[str, str | None]] = {
     "emails": {"work": "work", "personal": "home", "other": None},
@@ -103,26 +115,11 @@ BOOK_WORDS: dict[str, dict[str, str | None]] = {
 # -- labels --------------------------------------------------------------------------------------------------
 
 
-def _words(label: str | None) -> set[str]:
-    return set(re.split(r"[\s,;/_-]+", (label or "").casefold())) - {""}
-
-
 def remote_label(kind: str, label: str | None) -> str:
-    """The RelayBook label of a book entry label (`kind`: emails, phones, addresses; urls: see `url_slot`)."""
-    words = _words(label)
-    if kind == "emails":
-        if "work" in words:
-            return "work"
-        return "personal" if words & {"home", "personal", "private"} else "other"
-    if kind == "phones":
-        if words & {"mobile", "cell", "iphone"}:
-            return "mobile"
-        return "work" if "work" in words and not words & {"fax", "pager"} else "other"
-    if kind == "addresses":
-        if "home" in words:
-            return "home"
-        return "work" if "work" in words else "other"
-    return url_slot(label)
+    """The RelayBook label of a book entry label (`kind`: emails, phones, addresses; urls: see `url_slot`):
+    its class (`rolo.core.labels.classify`) when RelayBook has it, else `other`."""
+    found = nearest(kind, label, ENTRY_LABELS[kind]) or "other"  # never None: every vocabulary has other
+    return REMOTE_WORDS.get(kind, {}).get(found, found)
 
 
 def book_label(kind: str, label: str | None) -> str | None:
@@ -133,13 +130,12 @@ def book_label(kind: str, label: str | None) -> str | None:
 
 
 def url_slot(label: str | None) -> str:
-    """Where a book url goes: a social label, or "other" (the website or an `other` social)."""
-    key = (label or "").strip().casefold()
-    return SOCIALS.get(key, "other")
+    """Where a book url goes: a social's platform, or "other" (the website or an `other` social)."""
+    return remote_label("urls", label)
 
 
 def entry_key(kind: str, entry: Mapping[str, Any]) -> str:
-    """What identifies an entry in the remembered labels: its value, compared loosely."""
+    """What identifies an entry (for `identity`): its value, compared loosely."""
     if kind == "emails":
         return str(entry.get("address") or "").strip().casefold()
     if kind == "phones":
@@ -154,51 +150,6 @@ def entry_key(kind: str, entry: Mapping[str, Any]) -> str:
 def _label_of(entry: Mapping[str, Any]) -> str | None:
     label = entry.get("label")
     return str(label) if label not in (None, "") else None
-
-
-def entry_labels(data: Mapping[str, Any]) -> dict[str, dict[str, str | None]]:
-    """The labels of `data`'s entries that RelayBook's vocabulary would lose, by list and entry key."""
-    remembered: dict[str, dict[str, str | None]] = {}
-    for kind in LIST_KEYS:
-        for entry in data.get(kind) or []:
-            label = _label_of(entry)
-            read_back = book_label(kind, remote_label(kind, label))
-            if (read_back or "").casefold() != (label or "").casefold():
-                remembered.setdefault(kind, {})[entry_key(kind, entry)] = label
-    return remembered
-
-
-def encode_entry_labels(remembered: Mapping[str, Mapping[str, str | None]]) -> str | None:
-    """The reserved custom field's value (compact JSON), or None when nothing needs remembering."""
-    if not any(remembered.values()):
-        return None
-    return json.dumps({k: dict(v) for k, v in sorted(remembered.items()) if v}, separators=(",", ":"),
-                      sort_keys=True, ensure_ascii=False)
-
-
-def decode_entry_labels(value: Any) -> dict[str, dict[str, str | None]]:
-    """The remembered labels from the reserved field's value; a value rolo did not write reads as none."""
-    try:
-        data = json.loads(value) if isinstance(value, str) else value
-    except ValueError:
-        return {}
-    if not isinstance(data, Mapping):
-        return {}
-    return {k: {str(e): (str(v) if v is not None else None) for e, v in entries.items()}
-            for k, entries in data.items() if k in LIST_KEYS and isinstance(entries, Mapping)}
-
-
-def _pulled_label(kind: str, remote: str | None, key: str, remembered: Mapping[str, Mapping[str, Any]]) -> Any:
-    """The label to report for a remote entry: the remembered book label while RelayBook still holds its
-    image, else the book's word for RelayBook's label."""
-    known = remembered.get(kind) or {}
-    if key in known:
-        kept = known[key]
-        image = remote_label(kind, kept)
-        slot = remote if kind != "urls" else ("other" if remote in (None, "website") else remote)
-        if image == slot:
-            return kept
-    return book_label(kind, remote)
 
 
 # -- values --------------------------------------------------------------------------------------------------
@@ -240,36 +191,32 @@ def to_book(contact: Mapping[str, Any], labels: Iterable[str]) -> dict[str, Any]
         labels: the names of its labels (read through the labels endpoints).
     """
     custom = dict(contact.get("custom_fields") or {})
-    remembered = decode_entry_labels(custom.pop(ENTRY_LABELS_KEY, None))
+    custom.pop(ENTRY_LABELS_KEY, None)  # the old memo is not the book's
     emails = [
-        {"address": str(e.get("address") or "").strip(),
-         "label": _pulled_label("emails", e.get("label"), entry_key("emails", e), remembered),
+        {"address": str(e.get("address") or "").strip(), "label": book_label("emails", e.get("label")),
          "primary": bool(e.get("primary"))}
         for e in contact.get("emails") or [] if isinstance(e, Mapping) and _clean(e.get("address"))
     ]
     phones = [
         {"number": str(p.get("number") or "").strip(), "e164": None,
-         "label": _pulled_label("phones", p.get("label"), entry_key("phones", p), remembered),
-         "primary": bool(p.get("primary"))}
+         "label": book_label("phones", p.get("label")), "primary": bool(p.get("primary"))}
         for p in contact.get("phones") or [] if isinstance(p, Mapping) and _clean(p.get("number"))
     ]
     addresses = []
     for a in contact.get("addresses") or []:
         if not isinstance(a, Mapping):
             continue
-        entry = {"label": None, "po_box": None, "street": _clean(a.get("street")), "extended": None,
-                 "locality": _clean(a.get("city")), "region": _clean(a.get("state")),
-                 "postal_code": _clean(a.get("zip")), "country": _clean(a.get("country"))}
-        entry["label"] = _pulled_label("addresses", a.get("label"), entry_key("addresses", entry), remembered)
-        addresses.append(entry)
+        addresses.append({"label": book_label("addresses", a.get("label")), "po_box": None,
+                          "street": _clean(a.get("street")), "extended": None,
+                          "locality": _clean(a.get("city")), "region": _clean(a.get("state")),
+                          "postal_code": _clean(a.get("zip")), "country": _clean(a.get("country"))})
     urls = []
     website = _clean(contact.get("website"))
     if website:
-        urls.append({"label": _pulled_label("urls", "website", website, remembered), "url": website})
+        urls.append({"label": None, "url": website})
     for s in contact.get("socials") or []:
         if isinstance(s, Mapping) and _clean(s.get("value")):
-            value = str(s["value"]).strip()
-            urls.append({"label": _pulled_label("urls", s.get("label"), value, remembered), "url": value})
+            urls.append({"label": book_label("urls", s.get("label")), "url": str(s["value"]).strip()})
     return {
         "given_name": _clean(contact.get("first_name")),
         "family_name": _clean(contact.get("last_name")),
@@ -340,7 +287,7 @@ def urls_to_remote(urls: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     entries = [(_label_of(u), str(u.get("url") or "").strip()) for u in urls]
     entries = [(label, value) for label, value in entries if value]
     plain = [i for i, (label, _) in enumerate(entries) if url_slot(label) == "other"]
-    named = [i for i in plain if (entries[i][0] or "").casefold() in WEBSITE_LABELS]
+    named = [i for i in plain if classify("urls", entries[i][0]) == "website"]
     site: int | None = (named or plain)[0] if (named or plain) else None
     socials = [{"label": url_slot(label), "value": value}
                for i, (label, value) in enumerate(entries) if i != site]
@@ -483,14 +430,14 @@ class BookExtras:
         names = [have.get(k) or self._names.get(add[k], want[k]) for k in want]
         return sorted(names, key=str.casefold)
 
-    def set_custom_fields(self, contact: Mapping[str, Any], values: Mapping[str, Any] | None,
-                          remembered: str | None) -> Mapping[str, Any]:
-        """Write the book's custom fields (`values`, or None to leave them) and the remembered entry labels
-        of one contact, in one bulk request when anything differs; returns the contact as it now stands."""
+    def set_custom_fields(self, contact: Mapping[str, Any], values: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        """Write the book's custom fields (`values`, or None to leave them) of one contact, and remove the
+        entry-label memo older rolo versions kept (`ENTRY_LABELS_KEY`), in one bulk request when anything
+        differs; returns the contact as it now stands."""
         current = dict(contact.get("custom_fields") or {})
         changes = custom_field_changes(values, current) if values is not None else {}
-        if current.get(ENTRY_LABELS_KEY) != remembered:
-            changes[ENTRY_LABELS_KEY] = remembered
+        if current.get(ENTRY_LABELS_KEY) is not None:
+            changes[ENTRY_LABELS_KEY] = None
         if not changes:
             return contact
         updates = [{"contact_id": contact["id"], "key": k, "value": v} for k, v in changes.items()]

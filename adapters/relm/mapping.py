@@ -21,8 +21,8 @@ labels              metadata["rolo_labels"]          see "Labels" below
 **Not carried** (`NOT_CARRIED`; Relm's contact has no place for them, so the engine keeps the local values
 and never clears them on a pull): formatted_name, prefix, additional_names, suffix, nickname, department,
 title, birthday, addresses, urls, notes, starred, kind, and every email and phone but the primary one.
-Labels of email/phone entries are not carried either (`label` is None both ways; the engine keeps the
-local one).
+Labels of email/phone entries are not carried either (Relm has no place for them, so the adapter declares no
+`Capabilities.entry_labels`: `label` is None both ways and the engine keeps the local one).
 
 **Companies.** Relm links a contact to one company by `company_id`; the book has an organization name.
 Pull: the company's `name` (companies are listed once per run and cached; a `company_id` that no longer

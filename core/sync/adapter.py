@@ -65,6 +65,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from rolo.core import labels as entry_label_vocabulary
+
 if TYPE_CHECKING:
     import httpx
     from rolo.core.errors import RemoteRejected
@@ -99,6 +101,27 @@ class Capabilities:
             create interrupted by a crash can be replayed safely with the same key and body.
         lookup: `find` is implemented (a lookup by email or phone), used to find a record whose create
             was interrupted by a crash when the remote has no idempotency.
+        entry_labels: the labels the remote has for the entries of a list field, per list field ("phones",
+            "emails", "addresses", "urls"): a set of the book's canonical classes
+            (`rolo.core.labels.CLASSES`), e.g. `{"phones": frozenset({"mobile", "work", "other"})}`. See
+            "Entry labels" below.
+
+    Entry labels. The book's entry labels are free text (`mobile`, `iPhone`, `work fax`, `Handy`...); most
+    remotes have a short fixed list. Declaring that list in `entry_labels` is the plugin author's contract:
+
+    - sending, a book label becomes `remote_label(kind, label)` (`rolo.core.labels.nearest` over the declared
+      set): the label's class (`rolo.core.labels.classify`: `android` and `cell` are mobile, `work fax` is
+      fax) when the remote has that class, else `other` when the remote has `other`, else None. The adapter
+      writes the class in the remote's own word (RelayBook's `personal` for home);
+    - receiving, the adapter reports the class the remote's label stands for, in the book's word (`home`, not
+      `personal`); the remote's `other` may be reported as None (no label, which is class `other` too);
+    - the engine compares a declared field's labels by `remote_label`: the book's `android` phone and the
+      remote's `mobile` one are the same entry (no change, no conflict), and a pull keeps the book's label
+      while the remote's still stands for it, so a finer label is never replaced by the remote's coarser
+      one, and a label changed remotely to another class is taken. The remote needs no memo of the book's
+      labels for them to come back unchanged;
+    - in a declared field a None label means "no label", not "not carried". A list field whose labels the
+      remote does not keep is left out: its `label` is None both ways and the engine keeps the book's.
     """
 
     fields: frozenset[str]
@@ -109,6 +132,8 @@ class Capabilities:
     batch_size: int = 100
     idempotent_create: bool = False
     lookup: bool = False
+    # not hashed: a mapping is not hashable (equality still compares it)
+    entry_labels: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.fields) - SYNCABLE_FIELDS
@@ -116,6 +141,27 @@ class Capabilities:
             raise ValueError(f"capabilities name fields the book does not have: {sorted(unknown)}")
         if not set(self.single) <= (set(self.fields) & LIST_FIELDS):
             raise ValueError("`single` must name list fields that are also in `fields`")
+        declared: dict[str, frozenset[str]] = {}
+        for kind, names in self.entry_labels.items():
+            if kind not in set(self.fields) & LIST_FIELDS:
+                raise ValueError(f"`entry_labels` names {kind!r}, which is not a list field in `fields`")
+            if isinstance(names, str):  # a plain string would pass as a set of its letters
+                raise ValueError(f"`entry_labels[{kind!r}]` must be a set of labels, not a string")
+            odd = set(names) - entry_label_vocabulary.CLASSES[kind]
+            if odd or not names:
+                raise ValueError(f"`entry_labels[{kind!r}]` must be a non-empty subset of "
+                                 f"{sorted(entry_label_vocabulary.CLASSES[kind])} (not {sorted(odd)})")
+            declared[kind] = frozenset(names)
+        object.__setattr__(self, "entry_labels", declared)  # frozensets, whatever sets were given
+
+    def remote_label(self, kind: str, label: str | None) -> str | None:
+        """The remote's label (a class of `entry_labels[kind]`) for a book entry label: the label's class
+        when the remote has it, else `other` when the remote has that, else None.
+
+        Raises:
+            KeyError: `kind` has no declared labels.
+        """
+        return entry_label_vocabulary.nearest(kind, label, self.entry_labels[kind])
 
     @property
     def labels(self) -> bool:
@@ -144,6 +190,7 @@ class Capabilities:
             "custom_fields": self.custom_fields, "organizations": self.organizations, "notes": self.notes,
             "deletes": self.deletes, "incremental": self.incremental, "batch": self.batch,
             "batch_size": self.batch_size, "idempotent_create": self.idempotent_create, "lookup": self.lookup,
+            "entry_labels": {kind: sorted(names) for kind, names in sorted(self.entry_labels.items())},
         }
 
 

@@ -11,7 +11,11 @@ lower-cased) never looks changed because of it. Then, per field:
   `newest`, which compares the contact's `updated_at` with the remote record's); the losing value goes to
   the conflict log;
 - labels are a set: additions and removals from both sides are combined, so they never conflict;
-- custom fields are merged per field name (`custom_fields.NAME` is one field).
+- custom fields are merged per field name (`custom_fields.NAME` is one field);
+- entry labels of a list field the remote declares labels for (`Capabilities.entry_labels`) compare by what
+  the remote makes of them (`rolo.core.labels.nearest`): the book's `android` phone is the remote's `mobile`
+  one, so neither side looks changed because of it, and a pull keeps the book's label while the remote's
+  still stands for it (`apply_local`).
 
 With no base (a local contact and a remote record first matched by email), a value present on one side
 only is taken by the other, and different values on both sides are conflicts.
@@ -26,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from rolo.core.fields import field_key
+from rolo.core.labels import same_class
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
 from rolo.core.sync.adapter import LIST_FIELDS, Capabilities
 
@@ -105,9 +110,14 @@ def _digits(number: Any) -> str:
     return ("+" if text.strip().startswith("+") else "") + re.sub(r"\D", "", text)
 
 
-def _same_entry(key: str, a: dict[str, Any], b: dict[str, Any], single: bool) -> bool:
+def _same_entry(key: str, a: dict[str, Any], b: dict[str, Any], single: bool,
+                allowed: frozenset[str] | None) -> bool:
     for sub in _ENTRY_KEYS[key]:
         x, y = a.get(sub), b.get(sub)
+        if sub == "label" and allowed is not None:  # declared labels: None is "no label", a value like any
+            if not same_class(key, x, y, allowed):
+                return False
+            continue
         if sub == "primary":
             if single or x is None or y is None:
                 continue
@@ -129,11 +139,14 @@ def _same_entry(key: str, a: dict[str, Any], b: dict[str, Any], single: bool) ->
 
 def same(name: str, a: Any, b: Any, caps: Capabilities | None = None) -> bool:
     """Whether two values of a field mean the same (whitespace, email case and phone punctuation aside;
-    a sub-key one side leaves None is not compared)."""
+    a sub-key one side leaves None is not compared; entry labels the remote declares compare by the
+    remote's label for them, so `android` and `mobile` are one phone label for a remote with mobiles)."""
     if name in LIST_FIELDS:
         a, b = a or [], b or []
         single = bool(caps and name in caps.single)
-        return len(a) == len(b) and all(_same_entry(name, x, y, single) for x, y in zip(a, b, strict=True))
+        allowed = caps.entry_labels.get(name) if caps else None
+        return len(a) == len(b) and all(_same_entry(name, x, y, single, allowed)
+                                        for x, y in zip(a, b, strict=True))
     if name == "labels":
         return {str(v).casefold() for v in a or []} == {str(v).casefold() for v in b or []}
     if name == "starred":
@@ -268,11 +281,20 @@ def changed_keys(changes: dict[str, Any]) -> frozenset[str]:
     return frozenset("custom_fields" if k.startswith(CUSTOM) else k for k in changes)
 
 
-def _fill(new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
-    """A remote entry, with the sub-keys it cannot carry (None) taken from the local entry it replaces."""
+def _fill(kind: str, new: dict[str, Any], old: dict[str, Any] | None, allowed: frozenset[str] | None
+          ) -> dict[str, Any]:
+    """A remote entry, with the sub-keys it cannot carry (None) taken from the local entry it replaces.
+
+    With declared entry labels (`allowed`, the remote's label set), the label is the local one while the
+    remote's label stands for it (the book's `home` phone stays `home` when the remote, which has no home,
+    says `other`), else the remote's, None included (a remote's None is "no label" there)."""
     if old is None:
         return new
-    return {k: (old.get(k) if v is None else v) for k, v in new.items()}
+    filled = {k: (old.get(k) if v is None else v) for k, v in new.items()}
+    if allowed is not None:
+        mine, theirs = old.get("label"), new.get("label")
+        filled["label"] = mine if same_class(kind, mine, theirs, allowed) else theirs
+    return filled
 
 
 def _identity(kind: str, entry: dict[str, Any]) -> str | None:
@@ -312,8 +334,10 @@ def apply_local(record: ContactRecord, changes: dict[str, Any], caps: Capabiliti
 
     Fields the adapter does not carry are never touched. For a field the remote holds one entry of, only
     the contact's primary entry is replaced (the others stay); sub-keys the remote cannot carry keep their
-    local value. When the name parts change and the remote does not carry the formatted name, a formatted
-    name that was derived from the old parts is derived again.
+    local value, and so does an entry label the remote's label stands for (`Capabilities.entry_labels`: a
+    pull never turns the book's `iPhone` into the remote's `mobile`). When the name parts change and the
+    remote does not carry the formatted name, a formatted name that was derived from the old parts is
+    derived again.
     """
     record = copy.deepcopy(record)
     old_parts_name = _parts_name(record)
@@ -329,11 +353,12 @@ def apply_local(record: ContactRecord, changes: dict[str, Any], caps: Capabiliti
         if name in LIST_FIELDS:
             current = [_entry_json(name, e) for e in getattr(record, name)]
             incoming = [dict(e) for e in value or []]
+            allowed = caps.entry_labels.get(name)
             if name in caps.single:
                 primary_index = next((i for i, e in enumerate(current) if e.get("primary")), 0)
                 old = current[primary_index] if current else None
                 if incoming:
-                    entry = _fill(incoming[0], old)
+                    entry = _fill(name, incoming[0], old, allowed)
                     if current:
                         current[primary_index] = {**entry, "primary": old.get("primary", True) if old else True}
                     else:
@@ -342,8 +367,8 @@ def apply_local(record: ContactRecord, changes: dict[str, Any], caps: Capabiliti
                     del current[primary_index]
                 merged = current
             else:
-                merged = [_fill(e, old) for e, old in zip(incoming, _counterparts(name, incoming, current),
-                                                         strict=True)]
+                merged = [_fill(name, e, old, allowed)
+                          for e, old in zip(incoming, _counterparts(name, incoming, current), strict=True)]
             setattr(record, name, [_entry(name, e) for e in merged])
         elif name == "labels":
             record.labels = list(value or [])

@@ -25,6 +25,7 @@ from rolo.core.fields import FieldDefinition
 from rolo.core.plugins import new_plugin_manager
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry
 from rolo.core.sync.engine import SyncEngine, SyncOptions
+from rolo.core.sync.merge import same
 from rolo.core.sync.remotes import adapter_class
 
 
@@ -309,20 +310,24 @@ def test_a_stand_in_renamed_in_the_crm_is_a_name(crm_adapter: RelateCrmAdapter, 
 
 
 @pytest.mark.parametrize(("label", "kind", "pulled"), [
-    ("mobile", "mobile", "mobile"), ("home mobile", "mobile", "home mobile"), ("iPhone", "mobile", "iPhone"),
-    ("work", "work", "work"), ("work fax", "work", "work fax"), ("home", "other", "home"),
-    ("fax", "other", "fax"), (None, "other", None),
+    ("mobile", "mobile", "mobile"), ("home mobile", "mobile", "mobile"), ("iPhone", "mobile", "mobile"),
+    ("android", "mobile", "mobile"), ("work", "work", "work"), ("work fax", "other", None),
+    ("home", "other", None), ("fax", "other", None), (None, "other", None),
 ], ids=lambda v: str(v))
-def test_phone_labels_map_to_types_and_come_back_whole(
+def test_phone_labels_map_to_types_the_engine_takes_as_the_books_labels(
     crm_adapter: RelateCrmAdapter, crm: RelateCrmEmulator, label: str | None, kind: str, pulled: str | None
 ) -> None:
-    record = crm_adapter.create(data(phones=[phone("+1 415 555 0100", label)]), idempotency_key="k")
+    sent = [phone("+1 415 555 0100", label)]
+    record = crm_adapter.create(data(phones=sent), idempotency_key="k")
     assert crm.store.contact(1)["phones"] == [{"number": "+1 415 555 0100", "type": kind}]
-    assert record.data["phones"][0]["label"] == pulled
+    assert record.data["phones"][0]["label"] == pulled  # the type's word; `other` is no label
     assert crm_adapter.list_changes(None).records[0].data["phones"][0]["label"] == pulled
+    # ...which the engine takes as the book's own label: no change, no conflict, and the book keeps its label
+    assert same("phones", sent, record.data["phones"], RelateCrmAdapter.capabilities)
+    assert crm.store.contact(1).get("rolo_meta") is None  # no memo of the book's labels
 
 
-def test_a_type_changed_in_the_crm_is_pulled_and_an_unknown_other_says_nothing(
+def test_a_type_changed_in_the_crm_is_read_as_its_word_and_other_as_no_label(
     crm_adapter: RelateCrmAdapter, crm: RelateCrmEmulator
 ) -> None:
     crm_adapter.create(data(phones=[phone("+1 415 555 0100", "home"), phone("+1 415 555 0101", "mobile")]),
@@ -331,7 +336,7 @@ def test_a_type_changed_in_the_crm_is_pulled_and_an_unknown_other_says_nothing(
                                         {"number": "+1 415 555 0101", "type": "other"},
                                         {"number": "+1 415 555 0102", "type": "other"}])
     (record,) = crm_adapter.list_changes(None).records
-    assert [p["label"] for p in record.data["phones"]] == ["mobile", "other", None]
+    assert [p["label"] for p in record.data["phones"]] == ["mobile", None, None]
 
 
 def _sync(book: Book, adapter: RelateCrmAdapter) -> Any:
@@ -349,7 +354,7 @@ def test_a_pull_never_degrades_the_books_phone_labels(
                                    PhoneEntry("+1 415 555 0101", label="work fax"),
                                    PhoneEntry("+1 415 555 0102", label="iPhone")]))
     _sync(book, new_adapter())
-    assert [p["type"] for p in crm.store.contact(1)["phones"]] == ["other", "work", "mobile"]
+    assert [p["type"] for p in crm.store.contact(1)["phones"]] == ["other", "other", "mobile"]
     # edits in the CRM: the name, and the home number (the CRM keeps its type "other")
     crm.store.update_contact(1, last_name="King", phones=[{"number": "+1 415 555 0199", "type": "other"},
                                                            *crm.store.contact(1)["phones"][1:]])

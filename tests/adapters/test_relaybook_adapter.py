@@ -19,6 +19,7 @@ from rolo.adapters.relaybook.emulator import BOOK_ID, OTHER_TEAM_BOOK_ID, SECOND
 from rolo.adapters.relaybook.mapping import ENTRY_LABELS_KEY
 from rolo.core.errors import AdapterAuthError, AdapterUnavailable, RemoteRejected, UserError
 from rolo.core.plugins import new_plugin_manager
+from rolo.core.sync.merge import same
 from rolo.core.sync.remotes import adapter_classes
 
 
@@ -163,11 +164,13 @@ def test_a_create_then_stars_labels_and_fills_custom_fields(relaybook_adapter: R
     record = relaybook_adapter.create(wanted, idempotency_key="k1")
     stored = relaybook_emulator.store.get(record.id)
     assert stored["starred"] is True and stored["phones"][0]["label"] == "other"
-    assert stored["custom_fields"]["tier"] == "close" and stored["custom_fields"]["score"] == 9
-    assert json.loads(stored["custom_fields"][ENTRY_LABELS_KEY]) == {"phones": {"+442079460123": "home"}}
+    assert stored["custom_fields"] == {"tier": "close", "score": 9}  # no memo of the book's labels
     assert [x["name"] for x in relaybook_emulator.store.labels_of(record.id)] == ["Book Club", "math"]
-    for key in ("starred", "labels", "custom_fields", "phones"):
+    for key in ("starred", "labels", "custom_fields"):
         assert record.data[key] == (sorted(wanted[key], key=str.casefold) if key == "labels" else wanted[key])
+    # RelayBook's "other" reads as no label, which the engine takes as the book's "home" (and keeps it)
+    assert record.data["phones"] == [{**wanted["phones"][0], "label": None}]
+    assert same("phones", wanted["phones"], record.data["phones"], RelayBookAdapter.capabilities)
     assert record.version == relaybook_adapter.get(record.id).version  # type: ignore[union-attr]
 
 
@@ -294,15 +297,16 @@ def test_updating_labels_and_custom_fields(relaybook_adapter: RelayBookAdapter,
     assert "GET /api/v1/contacts/{id}/labels 200" in routes(relaybook_emulator)  # no previous: asked
 
 
-def test_remembered_labels_follow_the_entries(relaybook_adapter: RelayBookAdapter,
-                                              relaybook_emulator: RelayBookEmulator) -> None:
+def test_an_entry_label_memo_left_by_an_older_rolo_is_ignored_then_removed(
+        relaybook_adapter: RelayBookAdapter, relaybook_emulator: RelayBookEmulator) -> None:
     home = {"number": "+1 555 0100", "label": "home", "primary": True}
     made = relaybook_adapter.create(data(phones=[home]), idempotency_key="k1")
-    assert ENTRY_LABELS_KEY in relaybook_emulator.store.get(made.id)["custom_fields"]
+    relaybook_emulator.store.set_custom_fields(made.id, {ENTRY_LABELS_KEY: '{"phones":{"+15550100":"home"}}'})
+    assert relaybook_adapter.get(made.id).data["custom_fields"] == {}  # type: ignore[union-attr]
     mobile = {"number": "+1 555 0100", "label": "mobile", "primary": True}
     record = relaybook_adapter.update(made.id, data(phones=[mobile]), changed=frozenset({"phones"}),
                                       previous=made.data)
-    assert relaybook_emulator.store.get(made.id)["custom_fields"] is None  # nothing left to remember
+    assert relaybook_emulator.store.get(made.id)["custom_fields"] is None  # the memo is gone
     assert record.data["phones"][0]["label"] == "mobile"
 
 

@@ -1,10 +1,12 @@
-"""RelayBook mapping: label vocabularies, remembered labels, websites and socials, birthdays, bodies (pure)."""
+"""RelayBook mapping: label vocabularies and how the engine keeps the book's labels, websites and socials,
+birthdays, bodies (pure)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from rolo.adapters.relaybook import RelayBookAdapter
 from rolo.adapters.relaybook.mapping import (
     CARRIED_FIELDS,
     ENTRY_LABELS_KEY,
@@ -12,9 +14,6 @@ from rolo.adapters.relaybook.mapping import (
     birthday_to_remote,
     book_label,
     custom_field_changes,
-    decode_entry_labels,
-    encode_entry_labels,
-    entry_labels,
     identity,
     remote_label,
     to_book,
@@ -23,6 +22,8 @@ from rolo.adapters.relaybook.mapping import (
     version_of,
 )
 from rolo.core.errors import RemoteRejected
+from rolo.core.record import ContactRecord, PhoneEntry, UrlEntry
+from rolo.core.sync.merge import apply_local, flatten, project, same, three_way
 
 
 def book(**changes: Any) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def relaybook(body: dict[str, Any], custom: dict[str, Any] | None = None) -> dic
     ("phones", "mobile", "mobile"), ("phones", "cell", "mobile"), ("phones", "home mobile", "mobile"),
     ("phones", "iPhone", "mobile"), ("phones", "work", "work"), ("phones", "work fax", "other"),
     ("phones", "home", "other"), ("phones", "fax", "other"), ("phones", None, "other"),
+    ("phones", "android", "mobile"), ("phones", "_$!<Mobile>!$_", "mobile"), ("phones", "Office", "work"),
     ("addresses", "home", "home"), ("addresses", "work", "work"), ("addresses", "holiday", "other"),
     ("urls", "linkedin", "linkedin"), ("urls", "Twitter", "x"), ("urls", "homepage", "other"),
 ], ids=lambda v: str(v))
@@ -70,31 +72,54 @@ def test_remote_labels_read_as_the_books_usual_words() -> None:
     assert [book_label("urls", x) for x in ("website", "x", "other")] == [None, "x", None]
 
 
-def test_only_labels_that_would_not_survive_are_remembered() -> None:
-    data = book(phones=[{"number": "+1 555 0100", "label": "home", "primary": True},
-                        {"number": "+1 555 0101", "label": "mobile", "primary": False},
-                        {"number": "(555) 0102", "label": None, "primary": False}],
-                emails=[{"address": "Jane@Example.com", "label": "personal", "primary": True}],
-                urls=[{"label": "work", "url": "https://acme.com"}, {"label": "twitter", "url": "https://x.com/j"}])
-    remembered = entry_labels(data)
-    assert remembered == {"phones": {"+15550100": "home"}, "emails": {"jane@example.com": "personal"},
-                          "urls": {"https://acme.com": "work", "https://x.com/j": "twitter"}}
-    assert decode_entry_labels(encode_entry_labels(remembered)) == remembered
-    assert encode_entry_labels({}) is None and entry_labels(book()) == {}
-    assert decode_entry_labels("not json") == {} and decode_entry_labels('["x"]') == {}
+def test_what_is_sent_is_the_declared_vocabularys_label() -> None:
+    caps = RelayBookAdapter.capabilities
+    assert caps.entry_labels["phones"] == {"mobile", "work", "other"}
+    labels = ("work", "home", "Private", "cell", "android", "work fax", "main", "holiday", "Twitter", None)
+    for kind in ("emails", "phones", "addresses", "urls"):
+        for label in labels:
+            wanted = caps.remote_label(kind, label)
+            relaybooks = "personal" if (kind, wanted) == ("emails", "home") else wanted
+            assert remote_label(kind, label) == relaybooks, (kind, label)
 
 
-def test_a_remembered_label_is_reported_while_relaybook_keeps_its_image() -> None:
+def test_no_label_memo_is_written_and_an_old_one_is_never_read() -> None:
     data = book(phones=[{"number": "+1 555 0100", "e164": None, "label": "home", "primary": True}])
     body = to_relaybook(data)
     assert body["phones"] == [{"number": "+1 555 0100", "label": "other", "primary": True}]
-    custom = {"tier": "close", ENTRY_LABELS_KEY: encode_entry_labels(entry_labels(data))}
-    pulled = to_book(relaybook(body, custom), ["vip"])
-    assert pulled["phones"][0]["label"] == "home"  # RelayBook keeps "other", the book keeps "home"
-    assert ENTRY_LABELS_KEY not in pulled["custom_fields"]
-    # a RelayBook user relabels it: their label wins
-    relabelled = {**body, "phones": [{"number": "+1 555 0100", "label": "work", "primary": True}]}
-    assert to_book(relaybook(relabelled, custom), [])["phones"][0]["label"] == "work"
+    assert "custom_fields" not in body
+    old_memo = {"tier": "close", ENTRY_LABELS_KEY: '{"phones":{"+15550100":"home"}}'}
+    pulled = to_book(relaybook(body, old_memo), ["vip"])
+    assert pulled["phones"][0]["label"] is None  # RelayBook's own word: other, which is no label
+    assert pulled["custom_fields"] == {"tier": "close"}
+
+
+def test_the_engine_keeps_the_books_labels_through_relaybooks_coarser_ones() -> None:
+    """What the memo used to do: the book's home phone, iPhone, private email and homepage come back unchanged
+    when RelayBook's lists are pulled, and a label relabelled in RelayBook is taken."""
+    caps = RelayBookAdapter.capabilities
+    mine = ContactRecord(uid="u1", given_name="Jane", phones=[
+        PhoneEntry("+1 555 0100", None, "home", True), PhoneEntry("+1 555 0101", None, "iPhone")],
+        urls=[UrlEntry("https://jane.example", "homepage"), UrlEntry("https://x.com/j", "Twitter")])
+    local = project(mine.to_json(), caps)
+    stored = to_book(relaybook(to_relaybook(local, create=True)), [])
+    for key in ("phones", "urls"):
+        assert same(key, local[key], stored[key], caps), key  # no change, no conflict
+    assert three_way(local, stored, None, None, caps).empty
+    # a RelayBook user adds a phone: the whole list is pulled
+    added = {**stored, "phones": [*stored["phones"], {"number": "+1 555 0102", "e164": None, "label": "work",
+                                                      "primary": False}]}
+    merge = three_way(local, added, local, stored, caps)
+    assert set(merge.to_local) == {"phones"} and not merge.to_remote and not merge.conflicts
+    pulled = apply_local(mine, merge.to_local, caps)
+    assert [(p.number, p.label) for p in pulled.phones] == [
+        ("+1 555 0100", "home"), ("+1 555 0101", "iPhone"), ("+1 555 0102", "work")]
+    # a RelayBook user relabels the home phone (RelayBook's other) as work: theirs wins
+    relabelled = {**stored, "phones": [{**stored["phones"][0], "label": "work"}, stored["phones"][1]]}
+    merge = three_way(local, relabelled, local, stored, caps)
+    assert [p.label for p in apply_local(mine, merge.to_local, caps).phones] == ["work", "iPhone"]
+    assert flatten(stored)["urls"] == [{"label": None, "url": "https://jane.example"},
+                                       {"label": "x", "url": "https://x.com/j"}]
 
 
 def test_round_trip_of_a_full_contact() -> None:
