@@ -7,7 +7,7 @@
   rest, the engine's own time;
 - a sync after 100 local edits.
 
-The engine runs in this process through `rolo.core.sync.service.sync_remote`, exactly as `rolo sync` does;
+The engine (`SyncEngine`, what `rolo sync` runs through `rolo.core.sync.api`) runs in this process;
 the emulator runs in another, so the two do not share one interpreter lock. For scale (the issue's
 measurement): vdirsyncer pushes 1,000 cards to a local Radicale at 38 cards/s, and its no-op sync of 1,000
 takes 0.45 s.
