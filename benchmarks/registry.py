@@ -83,7 +83,10 @@ class RunContext:
     @cached_property
     def env(self) -> dict[str, str]:
         """Environment for `rolo` subprocesses: ROLO_HOME in the scratch folder, a fixed region."""
-        env = {k: v for k, v in os.environ.items() if k not in ("ROLO_BOOK", "ROLO_CONFIG")}
+        # PYTHONDONTWRITEBYTECODE (set in some sandboxes) would make every command compile rolo from source:
+        # an installed rolo runs from its bytecode caches, so the figures are taken that way
+        skip = ("ROLO_BOOK", "ROLO_CONFIG", "PYTHONDONTWRITEBYTECODE")
+        env = {k: v for k, v in os.environ.items() if k not in skip}
         env["ROLO_HOME"] = str(self.workdir)
         (self.workdir / "rolo.toml").write_text('default_region = "US"\n', encoding="utf-8")
         return env
