@@ -42,7 +42,6 @@ from rolo.core.errors import AdapterUnavailable
 from rolo.core.fields import FieldDefinition
 from rolo.core.plugins import new_plugin_manager
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, UrlEntry
-from rolo.core.store import sync_state as state
 from rolo.core.sync import remotes
 from rolo.core.sync.api import SyncAPI
 from rolo.core.sync.engine import Report
@@ -228,7 +227,7 @@ class AdapterConformance:
         kept = conflict["kept"]
         assert kept == policy if policy != "newest" else kept in ("local", "remote")
         assert book.get("ada@example.com").family_name == ("Local" if kept == "local" else "Remote")
-        (logged,) = state.conflicts(book.db)
+        (logged,) = book.sync_state.conflicts()
         assert {logged["local"], logged["remote_value"]} == {"Local", "Remote"}
         self.assert_in_step(book, config_file)
 
@@ -342,7 +341,7 @@ class AdapterConformance:
             assert len(b.contacts()) == expected
             self.assert_in_step(b, config_file)
             assert b.get("r1@example.com").family_name == "Edited"
-            assert state.pending_count(b.db) == 0
+            assert b.sync_state.pending_count() == 0
 
 
 def _key(data: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from rolo.core.errors import UserError
 from rolo.core.fields import FieldDefinition
 from rolo.core.record import ContactRecord
 from rolo.core.store import connection, reader, search
+from rolo.core.store.sync_state import SyncState
 from rolo.core.store.writer import SaveResult, Writer
 from rolo.core.values import new_uid, normalize_birthday, sort_key, utc_now
 
@@ -94,6 +95,12 @@ class Book:
             if hook.get_hookimpls():
                 for record, change in writer.changes:
                     hook(book=self, record=record, change=change)
+
+    @property
+    def sync_state(self) -> SyncState:
+        """The sync state (links, bookmarks, journal, conflicts) as the read connection sees it; write it
+        through `transaction()` (`tx.sync_state`)."""
+        return SyncState(self.db)
 
     @cached_property
     def plugin_manager(self) -> Any:

@@ -78,15 +78,6 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _same_email_or_phone(tx: Any, record: Any) -> list[str]:
-    """uids of other live contacts sharing a normalised email or phone with this one."""
-    from rolo.core.emails import email_key
-    from rolo.core.store import reader
-
-    return reader.uids_sharing_email_or_phone(tx.dbapi, record.id, [email_key(e.address) for e in record.emails],
-                                              [p.e164 for p in record.phones if p.e164])
-
-
 def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                  on_card: Callable[[Any], None] | None = None, parse_workers: int = 0) -> ImportReport:
     """Import every card of these files; `on_card(result)` is called after each card (for progress).
@@ -115,7 +106,7 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                 created_without_uid = (outcome.status == "created"
                                        and outcome.record.uid == derived_uid(result.source_hash))
-                if created_without_uid and (matches := _same_email_or_phone(tx, outcome.record)):
+                if created_without_uid and (matches := tx.uids_sharing_email_or_phone(outcome.record)):
                     report.duplicates.append({
                         "file": result.source, "card": result.index, "uid": outcome.record.uid,
                         "formatted_name": outcome.record.formatted_name, "matches": matches})

@@ -12,6 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from rolo.core.emails import email_key
@@ -20,6 +21,7 @@ from rolo.core.fields import FIELD_TYPES, FieldDefinition, field_key, validate_f
 from rolo.core.phones import to_e164
 from rolo.core.record import ContactRecord
 from rolo.core.store import reader, search
+from rolo.core.store.sync_state import SyncState
 from rolo.core.values import normalize_birthday, sort_key, utc_now
 
 
@@ -38,27 +40,42 @@ class Writer:
         self.region = region
         # The transaction's connection: reads through it (reader, sync_state) see this transaction's writes.
         # Only rolo.core.store functions take it; everything else calls the methods here.
-        self.dbapi = conn
+        self._conn = conn
         self._defs: dict[str, tuple[int, FieldDefinition]] | None = None
         self.changes: list[tuple[ContactRecord, str]] = []  # for the contact_changed hook, after commit
         self._orgs: dict[str, int] = {}
         self._labels: dict[str, int] = {}
 
+    @cached_property
+    def sync_state(self) -> SyncState:
+        """The sync state (links, bookmarks, journal, conflicts), written in this same transaction."""
+        return SyncState(self._conn)
+
     # -- lookups ---------------------------------------------------------------------------------------
     def contact_row(self, uid: str) -> tuple[int, int, str | None] | None:
         """(id, revision, deleted_at) of the contact with this uid, deleted or not."""
-        row = self.dbapi.execute("SELECT id, revision, deleted_at FROM contact WHERE uid = ?", (uid,)).fetchone()
+        row = self._conn.execute("SELECT id, revision, deleted_at FROM contact WHERE uid = ?", (uid,)).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
     def resolve(self, ref: str) -> int:
         """Row id of the live contact a REF names (see rolo.core.store.refs)."""
         from rolo.core.store.refs import resolve_ref
 
-        return resolve_ref(self.dbapi, ref, self.region)
+        return resolve_ref(self._conn, ref, self.region)
+
+    def live_ids_with_email(self, key: str) -> list[int]:
+        """Row ids of the live contacts having this casefolded email address."""
+        return reader.live_ids_with_email(self._conn, key)
+
+    def uids_sharing_email_or_phone(self, record: ContactRecord) -> list[str]:
+        """uids of the other live contacts sharing a normalised email or phone with this one."""
+        emails = [email_key(e.address) for e in record.emails]
+        e164s = [p.e164 for p in record.phones if p.e164]
+        return reader.uids_sharing_email_or_phone(self._conn, record.id, emails, e164s)  # type: ignore[arg-type]
 
     def load(self, contact_id: int) -> ContactRecord:
         """The contact with this row id, deleted or not; NotFoundError if there is none."""
-        found = reader.load_contacts(self.dbapi, [contact_id])
+        found = reader.load_contacts(self._conn, [contact_id])
         if not found:
             raise NotFoundError(f"no contact with id {contact_id}")
         return found[0]
@@ -66,7 +83,7 @@ class Writer:
     @property
     def definitions(self) -> dict[str, tuple[int, FieldDefinition]]:
         if self._defs is None:
-            self._defs = {field_key(d.name): (i, d) for i, d in reader.field_definitions(self.dbapi).items()}
+            self._defs = {field_key(d.name): (i, d) for i, d in reader.field_definitions(self._conn).items()}
         return self._defs
 
     def _org_id(self, name: str | None) -> int | None:
@@ -74,22 +91,22 @@ class Writer:
             return None
         key = name.strip().casefold()
         if key not in self._orgs:
-            row = self.dbapi.execute("SELECT id FROM organization WHERE name_key = ?", (key,)).fetchone()
+            row = self._conn.execute("SELECT id FROM organization WHERE name_key = ?", (key,)).fetchone()
             if row is None:
-                self.dbapi.execute(
+                self._conn.execute(
                     "INSERT INTO organization (name, name_key, domains) VALUES (?, ?, '[]')", (name.strip(), key)
                 )
-                row = self.dbapi.execute("SELECT last_insert_rowid()").fetchone()
+                row = self._conn.execute("SELECT last_insert_rowid()").fetchone()
             self._orgs[key] = row[0]
         return self._orgs[key]
 
     def _label_id(self, name: str) -> int:
         key = name.strip().casefold()
         if key not in self._labels:
-            row = self.dbapi.execute("SELECT id FROM label WHERE name_key = ?", (key,)).fetchone()
+            row = self._conn.execute("SELECT id FROM label WHERE name_key = ?", (key,)).fetchone()
             if row is None:
-                self.dbapi.execute("INSERT INTO label (name, name_key) VALUES (?, ?)", (name.strip(), key))
-                row = self.dbapi.execute("SELECT last_insert_rowid()").fetchone()
+                self._conn.execute("INSERT INTO label (name, name_key) VALUES (?, ?)", (name.strip(), key))
+                row = self._conn.execute("SELECT last_insert_rowid()").fetchone()
             self._labels[key] = row[0]
         return self._labels[key]
 
@@ -153,7 +170,7 @@ class Writer:
                 repeated.append(prepared[ready.uid][0])
             prepared[ready.uid] = (index, ready, source_hash)
         existing = self._existing([uid for uid in prepared])
-        current = {r.id: r for r in reader.load_contacts(self.dbapi, [row[0] for row in existing.values()])}
+        current = {r.id: r for r in reader.load_contacts(self._conn, [row[0] for row in existing.values()])}
         now = utc_now()
         inserts, updates = [], []
         for uid, (index, record, source_hash) in prepared.items():
@@ -173,17 +190,17 @@ class Writer:
         # Rows go in through the driver connection of this transaction: plain executemany is the fastest
         # path SQLite offers (several times SQLAlchemy's per-statement overhead at import sizes).
         for _, record, source_hash in inserts:
-            cursor = self.dbapi.execute(_INSERT_CONTACT, (*self._contact_values(record), record.uid,
+            cursor = self._conn.execute(_INSERT_CONTACT, (*self._contact_values(record), record.uid,
                                                           record.created_at, record.updated_at, 1, source_hash))
             record.id = cursor.lastrowid
         if updates:
-            self.dbapi.executemany(_UPDATE_CONTACT, [
+            self._conn.executemany(_UPDATE_CONTACT, [
                 (*self._contact_values(r), r.updated_at, r.revision, h, r.id) for _, r, h in updates])
             for table in _CHILD_TABLES:
-                self.dbapi.executemany(f"DELETE FROM {table} WHERE contact_id = ?", [(r.id,) for _, r, _ in updates])
+                self._conn.executemany(f"DELETE FROM {table} WHERE contact_id = ?", [(r.id,) for _, r, _ in updates])
         written = [r for _, r, _ in inserts + updates]
         self._insert_children(written)
-        search.reindex(self.dbapi, written)
+        search.reindex(self._conn, written)
         for index, record, _ in inserts:
             results[index] = SaveResult("created", record)
             self.changes.append((record, "created"))
@@ -198,7 +215,7 @@ class Writer:
         found = {}
         for start in range(0, len(uids), 500):
             chunk = uids[start : start + 500]
-            for row in self.dbapi.execute(
+            for row in self._conn.execute(
                 f"SELECT uid, id, revision, deleted_at FROM contact WHERE uid IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
@@ -232,15 +249,15 @@ class Writer:
                           (_INSERT_URL, urls), (_INSERT_LABEL, labels), (_INSERT_VALUE, values),
                           (_INSERT_EXTRA, extras)):
             if rows:
-                self.dbapi.executemany(sql, rows)
+                self._conn.executemany(sql, rows)
 
     def tombstone(self, record: ContactRecord) -> None:
         """Mark a contact deleted (kept for sync) and drop it from the index."""
-        self.dbapi.execute(
+        self._conn.execute(
             "UPDATE contact SET deleted_at = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
             (utc_now(), utc_now(), record.id),
         )
-        search.unindex(self.dbapi, [record.id])  # type: ignore[list-item]
+        search.unindex(self._conn, [record.id])  # type: ignore[list-item]
         self.changes.append((record, "deleted"))
 
     # -- the notes log ---------------------------------------------------------------------------------
@@ -252,47 +269,47 @@ class Writer:
         added: dict[int, None] = {}
         count = 0
         for contact_id, body, at, key in entries:
-            cursor = self.dbapi.execute(
+            cursor = self._conn.execute(
                 "INSERT OR IGNORE INTO note (contact_id, created_at, body, source_key) VALUES (?, ?, ?, ?)",
                 (contact_id, at or now, body, key),
             )
             if cursor.rowcount:
                 added[contact_id] = None
                 count += 1
-        search.reindex(self.dbapi, reader.load_contacts(self.dbapi, list(added)))
+        search.reindex(self._conn, reader.load_contacts(self._conn, list(added)))
         return count
 
     # -- labels and fields -----------------------------------------------------------------------------
     def rename_label(self, old: str, new: str) -> int:
         if not new.strip():
             raise UserError("the new label name is empty")
-        row = self.dbapi.execute("SELECT id FROM label WHERE name_key = ?", (old.strip().casefold(),)).fetchone()
+        row = self._conn.execute("SELECT id FROM label WHERE name_key = ?", (old.strip().casefold(),)).fetchone()
         if row is None:
             raise NotFoundError(f"no label named {old!r}")
         old_id = row[0]
-        target = self.dbapi.execute(
+        target = self._conn.execute(
             "SELECT id FROM label WHERE name_key = ?", (new.strip().casefold(),)
         ).fetchone()
         if target is None or target[0] == old_id:
-            self.dbapi.execute(
+            self._conn.execute(
                 "UPDATE label SET name = ?, name_key = ? WHERE id = ?", (new.strip(), new.strip().casefold(), old_id)
             )
         else:  # renaming onto an existing label merges the two
-            self.dbapi.execute(
+            self._conn.execute(
                 "INSERT OR IGNORE INTO contactlabel (contact_id, label_id) "
                 "SELECT contact_id, ? FROM contactlabel WHERE label_id = ?", (target[0], old_id)
             )
-            self.dbapi.execute("DELETE FROM label WHERE id = ?", (old_id,))
+            self._conn.execute("DELETE FROM label WHERE id = ?", (old_id,))
             old_id = target[0]
-        ids = [r[0] for r in self.dbapi.execute(
+        ids = [r[0] for r in self._conn.execute(
             "SELECT c.id FROM contactlabel cl JOIN contact c ON c.id = cl.contact_id "
             "WHERE cl.label_id = ? AND c.deleted_at IS NULL", (old_id,)
         )]
         now = utc_now()
-        self.dbapi.executemany(
+        self._conn.executemany(
             "UPDATE contact SET updated_at = ?, revision = revision + 1 WHERE id = ?", [(now, i) for i in ids]
         )
-        search.reindex(self.dbapi, reader.load_contacts(self.dbapi, ids))
+        search.reindex(self._conn, reader.load_contacts(self._conn, ids))
         return len(ids)
 
     def define_field(self, definition: FieldDefinition) -> FieldDefinition:
@@ -309,7 +326,7 @@ class Writer:
         if field_key(definition.name) in self.definitions:
             raise UserError(f"a field named {self.definitions[field_key(definition.name)][1].name!r} already exists")
         definition = FieldDefinition(definition.name, definition.type, options, definition.multiple)
-        self.dbapi.execute(
+        self._conn.execute(
             "INSERT INTO fielddef (name, name_key, type, options, multiple, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (definition.name, field_key(definition.name), definition.type, json.dumps(options),
              int(definition.multiple), utc_now()),

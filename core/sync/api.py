@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import NotFoundError, RoloError, UserError
-from rolo.core.store import sync_state as state
 from rolo.core.sync import merge, remotes
 from rolo.core.sync import service as services
 from rolo.core.sync.engine import EXIT_ERROR, MODES, Report, SyncEngine, SyncOptions
@@ -198,11 +197,10 @@ class SyncAPI:
             capabilities, adapter_options = cls.capabilities.as_dict(), dict(cls.options)
         except UserError as exc:
             error = str(exc)
-        db = self.book.db
-        counts = state.link_counts(db, name)
+        sync = self.book.sync_state
+        counts = sync.link_counts(name)
         return RemoteInfo(config, capabilities, adapter_options, error, counts["linked"], counts["pending"],
-                          state.remote_state(db, name), len(state.conflicts(db, remote=name)),
-                          state.runs(db, name, limit=5))
+                          sync.remote_state(name), len(sync.conflicts(remote=name)), sync.runs(name, limit=5))
 
     def test_remote(self, name: str) -> RemoteTestResult:
         """Check that a remote answers and accepts its token: one cheap request, nothing changed.
@@ -230,14 +228,14 @@ class SyncAPI:
                 removed; a false answer keeps everything (`removed` is then False). It may raise to abort.
         """
         remotes.get_remote(self.config, name)
-        links = state.link_counts(self.book.db, name)["links"]
+        links = self.book.sync_state.link_counts(name)["links"]
         if links and confirm is not None and not confirm(links):
             return RemoteRemoved(name, links, removed=False)
         remotes.remove_remote(self.config.path, name)
         self._reload_config()
         remotes.forget_token(name)
         with self.book.transaction() as tx:
-            state.forget_remote(tx.dbapi, name)
+            tx.sync_state.forget_remote(name)
         return RemoteRemoved(name, links)
 
     def start_emulator(self, adapter: str, port: int = 0) -> EmulatorInfo:
@@ -301,7 +299,7 @@ class SyncAPI:
         every = remotes.parse_duration(remote.full_every)
         if every <= 0:
             return True
-        last = state.remote_state(self.book.db, remote.name)["last_full_at"]
+        last = self.book.sync_state.remote_state(remote.name)["last_full_at"]
         if not last:
             return True
         age = datetime.now(UTC) - datetime.fromisoformat(last)
@@ -359,7 +357,7 @@ class SyncAPI:
     # -- conflicts -----------------------------------------------------------------------------------------------
     def conflicts(self, *, remote: str | None = None, include_resolved: bool = False) -> list[Conflict]:
         """The logged conflicts, oldest first (open ones only unless `include_resolved`)."""
-        rows = state.conflicts(self.book.db, remote=remote, include_resolved=include_resolved)
+        rows = self.book.sync_state.conflicts(remote=remote, include_resolved=include_resolved)
         return [Conflict.from_row(row) for row in rows]
 
     def resolve_conflict(self, conflict_id: int, take: str) -> Resolution:
@@ -378,7 +376,7 @@ class SyncAPI:
 
         if take not in TAKES:
             raise UserError(f"--take must be {', '.join(TAKES[:-1])} or {TAKES[-1]}")
-        found = state.conflicts(self.book.db, include_resolved=True, conflict_id=conflict_id)
+        found = self.book.sync_state.conflicts(include_resolved=True, conflict_id=conflict_id)
         if not found:
             raise NotFoundError(f"no conflict with id {conflict_id}")
         conflict = found[0]
@@ -405,16 +403,16 @@ class SyncAPI:
                     value = conflict["local"] if take == "local" else conflict["remote_value"]
                     tx.save(merge.apply_local(record, {name: value}, caps))
                     outcome = f"set {name} to the {take} value; the next sync sends it to {conflict['remote']}"
-                state.resolve_conflicts(tx.dbapi, [conflict_id], take)
+                tx.sync_state.resolve_conflicts([conflict_id], take)
                 return Resolution(conflict_id, take, outcome)
             # both: the remote version becomes a second contact, linked to the remote record
             if name == "(deleted)":
                 raise UserError("a deletion conflict has no two versions to keep; take local or remote")
-            siblings = [c for c in state.conflicts(tx.dbapi, remote=conflict["remote"]) if c["contact_id"] == cid
+            siblings = [c for c in tx.sync_state.conflicts(remote=conflict["remote"]) if c["contact_id"] == cid
                         and c["field"] != "(deleted)"]
             remote_values = {c["field"]: c["remote_value"] for c in siblings}
             local_values = {c["field"]: c["local"] for c in siblings}
-            link = state.link_for_contact(tx.dbapi, conflict["remote"], cid)
+            link = tx.sync_state.link_for_contact(conflict["remote"], cid)
             if link is None or not link.remote_id:
                 raise UserError(f"contact {record.uid} is no longer linked to {conflict['remote']}; "
                                 "take local or remote")
@@ -425,14 +423,14 @@ class SyncAPI:
             tx.save(merge.apply_local(record, local_values, caps))
             # the remote record now belongs to the twin; local_revision -1 makes the next sync compare the
             # twin with what the remote last had
-            state.move_link(tx.dbapi, link.id, saved_twin.id)  # type: ignore[arg-type]
+            tx.sync_state.move_link(link.id, saved_twin.id)  # type: ignore[arg-type]
             # the original is held back from this remote until the user merges the two (many remotes keep
             # emails unique, and the twin has its email); it syncs again once either is gone
-            state.mark_pending(tx.dbapi, conflict["remote"], [(cid, "hold", str(saved_twin.id), None)])
+            tx.sync_state.mark_pending(conflict["remote"], [(cid, "hold", str(saved_twin.id), None)])
             note = (f"kept from {conflict['remote']} beside {record.uid} (conflict on "
                     f"{', '.join(sorted(remote_values))}); merge them with: rolo merge {record.uid} {saved_twin.uid}")
             tx.add_notes([(saved_twin.id, note, saved_twin.updated_at, None)])  # type: ignore[list-item]
-            state.resolve_conflicts(tx.dbapi, [c["id"] for c in siblings], "both")
+            tx.sync_state.resolve_conflicts([c["id"] for c in siblings], "both")
             return Resolution(conflict_id, "both", f"kept both: {saved_twin.uid} holds the {conflict['remote']} "
                                                    f"version; merge with rolo merge {record.uid} {saved_twin.uid}",
                               uid=record.uid, duplicate_uid=saved_twin.uid)

@@ -43,7 +43,7 @@ def test_connections_enforce_foreign_keys_and_busy_timeout(book):
     assert book.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert book.db.execute("PRAGMA busy_timeout").fetchone()[0] == storage.BUSY_TIMEOUT_MS
     with book.transaction() as tx:
-        assert tx.dbapi.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert tx._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
 def test_schema_head_is_the_newest_migration():

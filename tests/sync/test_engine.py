@@ -12,7 +12,6 @@ from rolo.core.errors import AdapterUnavailable, RemoteRejected, UserError
 from rolo.core.fields import FieldDefinition
 from rolo.core.hookspecs import hookimpl
 from rolo.core.record import EmailEntry
-from rolo.core.store import sync_state as state
 from rolo.core.sync.adapter import Capabilities
 from rolo.core.sync.engine import MassDeletionError, idempotency_key
 
@@ -111,7 +110,7 @@ def test_conflicting_edits_follow_the_policy_and_log_the_loser(h, book, remote, 
     report = h.sync(policy=policy)
 
     assert h.local()["ada@example.com"].title == winner == remote.records[rid]["title"]
-    (logged,) = state.conflicts(book.db)
+    (logged,) = book.sync_state.conflicts()
     loser = "Mathematician" if policy == "local" else "Lady"
     assert logged["field"] == "title" and logged["kept"] == policy
     assert loser in (logged["local"], logged["remote_value"])
@@ -139,7 +138,7 @@ def test_the_same_change_on_both_sides_is_no_conflict(h, book, remote):
     edit(book, "ada@example.com", title="Countess")
     remote.edit(rid, title="  Countess ")
     report = h.sync()
-    assert not report.conflicts and not state.conflicts(book.db)
+    assert not report.conflicts and not book.sync_state.conflicts()
 
 
 def test_labels_merge_as_sets_from_both_sides(h, book, remote):
@@ -239,7 +238,7 @@ def test_a_remote_that_loses_most_records_is_refused_without_force(h, book, remo
     with pytest.raises(MassDeletionError, match="no longer has 7 of the 10"):
         h.sync()
     assert len(book.contacts()) == 10
-    assert state.runs(book.db, "mem")[0]["status"] == "failed"
+    assert book.sync_state.runs("mem")[0]["status"] == "failed"
 
     report = h.sync(force_delete=True)
     assert report.counts["local_deleted"] == 7 and len(book.contacts()) == 3
@@ -277,7 +276,7 @@ def test_a_record_the_remote_rejects_is_skipped_and_the_rest_go_on(h, book, remo
     assert report.exit_code == 3 and report.status == "partial"
     assert [s["uid"] for s in report.skipped] == ["u2"] and report.skipped[0]["code"] == "validation_error"
     assert set(h.remote_records()) == {"ada@example.com", "No Email"}
-    assert state.runs(book.db, "mem")[0]["status"] == "partial"
+    assert book.sync_state.runs("mem")[0]["status"] == "partial"
     remote.clear_faults()
     assert h.sync().counts == {"remote_created": 1}
     h.assert_in_step()
@@ -312,7 +311,7 @@ def test_an_unreachable_remote_fails_the_run_and_changes_nothing(h, book, remote
     with pytest.raises(AdapterUnavailable):
         h.sync()
     assert not remote.records
-    run = state.runs(book.db, "mem")[0]
+    run = book.sync_state.runs("mem")[0]
     assert run["status"] == "failed" and run["errors"][0]["code"] == "AdapterUnavailable"
 
 
@@ -380,7 +379,7 @@ class _DieAfterCommit:
 def test_the_bookmark_is_stored_only_after_the_pulled_records(book, remote):
     h = Harness(book, remote)
     h.sync()
-    before = state.remote_state(book.db, "mem")["bookmark"]
+    before = book.sync_state.remote_state("mem")["bookmark"]
     for i in range(5):
         remote.add(remote_person(f"Remote {i}", f"r{i}@example.com"))
     killer = _DieAfterCommit()
@@ -389,7 +388,7 @@ def test_the_bookmark_is_stored_only_after_the_pulled_records(book, remote):
     with pytest.raises(Crash):
         h.sync(full=False)
     assert len(book.contacts()) == 5  # stored with their links...
-    assert state.remote_state(book.db, "mem")["bookmark"] == before  # ...but the bookmark not yet moved
+    assert book.sync_state.remote_state("mem")["bookmark"] == before  # ...but the bookmark not yet moved
     h.pm.unregister(killer)
     assert h.sync(full=False).counts == {}  # re-listing from the old bookmark re-creates nothing
     h.assert_in_step()
@@ -435,8 +434,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(h, book, remote):
     assert [r["uid"] for r in plan["remote_delete"]] == ["u2"]
     assert plan["conflicts"][0]["field"] == "title" and plan["conflicts"][0]["kept"] == "local"
     assert json.dumps(remote.records, sort_keys=True) == snapshot
-    assert h.local()["ada@example.com"].title == "Lady" and not state.conflicts(book.db)
-    assert len(state.runs(book.db, "mem")) == 1
+    assert h.local()["ada@example.com"].title == "Lady" and not book.sync_state.conflicts()
+    assert len(book.sync_state.runs("mem")) == 1
 
 
 def test_pull_only_and_push_only_keep_the_other_direction_for_later(h, book, remote):
@@ -461,7 +460,7 @@ def test_pull_only_and_push_only_keep_the_other_direction_for_later(h, book, rem
 def test_incremental_pulls_start_from_the_bookmark(h, book, remote):
     remote.add(remote_person("Alan Turing", "alan@example.com"))
     h.sync()
-    bookmark = state.remote_state(book.db, "mem")["bookmark"]
+    bookmark = book.sync_state.remote_state("mem")["bookmark"]
     assert bookmark
     rid = remote.add(remote_person("Grace Hopper", "grace@example.com"))
     report = h.sync(full=False)
@@ -514,7 +513,7 @@ def test_the_journal_records_each_run(h, book, remote):
     book.add(person("u1", "Ada Lovelace", "ada@example.com"))
     h.sync()
     h.sync()
-    runs = state.runs(book.db, "mem")
+    runs = book.sync_state.runs("mem")
     assert [r["status"] for r in runs] == ["ok", "ok"]
     assert runs[1]["counts"] == {"remote_created": 1} and runs[0]["counts"] == {}
     assert all(r["finished_at"] for r in runs)

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 from rolo.core.emails import email_key
 from rolo.core.errors import RoloError, UserError
 from rolo.core.fields import FieldDefinition, field_key
-from rolo.core.store import reader
-from rolo.core.store import sync_state as state
 from rolo.core.sync.engine.context import TX, Progress
 from rolo.core.sync.engine.report import conflict, skip
 from rolo.core.sync.form import SyncForm, apply_changes
@@ -53,7 +51,7 @@ def apply_pulled(run: Run, plan: Plan) -> None:
             for link in chunk:
                 tx.tombstone(tx.load(link.contact_id))
                 run.report.count("local_deleted")
-            state.drop_links(tx.dbapi, run.remote, [link.contact_id for link in chunk])
+            tx.sync_state.drop_links(run.remote, [link.contact_id for link in chunk])
         progress.advance(len(chunk))
 
 
@@ -61,7 +59,7 @@ def _refresh_links(run: Run, refresh: list[Refresh]) -> None:
     """Links whose snapshots only need to catch up (e.g. a remote version bump with no real change)."""
     for start in range(0, len(refresh), TX):
         with run.book.transaction() as tx:
-            state.save_links(tx.dbapi, run.remote, [
+            tx.sync_state.save_links(run.remote, [
                 (r.link.contact_id, r.remote.id, r.local.data, r.remote.data, r.revision, r.remote.version)
                 for r in refresh[start : start + TX]
             ])
@@ -93,7 +91,7 @@ def _write_updates(run: Run, chunk: list[Update], pull: bool) -> None:
                 run.report.count("local_updated")
                 run.pulled.append(saved.to_json())
             for c in u.merge.conflicts:
-                conflict(run, u.contact_id, u.remote_id, c.field, c.local, c.remote, c.kept, tx.dbapi)
+                conflict(run, u.contact_id, u.remote_id, c.field, c.local, c.remote, c.kept, tx.sync_state)
             local_snap, remote_snap = _snapshots(run, u, saved, pull)
             u.local = saved
             # a side whose snapshot kept old values (a push still to make, a pull deferred) is stored
@@ -101,7 +99,7 @@ def _write_updates(run: Run, chunk: list[Update], pull: bool) -> None:
             version = u.remote.version if (pull or not u.merge.to_local) else None
             revision = saved.revision if not u.merge.to_remote else None
             links.append((u.contact_id, u.remote_id, local_snap.data, remote_snap.data, revision, version))
-        state.save_links(tx.dbapi, run.remote, links)
+        tx.sync_state.save_links(run.remote, links)
 
 
 def _snapshots(run: Run, u: Update, saved: ContactRecord, pulled: bool) -> tuple[SyncForm, SyncForm]:
@@ -129,7 +127,7 @@ def _create_pulled(run: Run, new: list[RemoteRecord]) -> None:
             run.pulled.append(saved.to_json())
             links.append((saved.id, incoming.id, run.form(saved).data, incoming.data, saved.revision,
                           incoming.version))
-        state.save_links(tx.dbapi, run.remote, links)  # type: ignore[arg-type]
+        tx.sync_state.save_links(run.remote, links)  # type: ignore[arg-type]
 
 
 def _define_fields(run: Run, tx: Writer, records: Iterable[dict[str, Any]]) -> None:
@@ -168,16 +166,16 @@ def pull_activity(run: Run) -> None:
     """Meetings and the like into the notes logs of the contacts they involve (adapters that have them)."""
     started = utc_now()
     try:
-        entries = run.adapter.pull_activity(state.activity_since(run.book.db, run.remote))
+        entries = run.adapter.pull_activity(run.book.sync_state.activity_since(run.remote))
     except NotImplementedError:
         return
     with run.book.transaction() as tx:
         notes = [(contact_id, body, _book_time(created_at) or started, f"{run.remote}:{key}")
                  for email, created_at, body, key in entries
-                 for contact_id in reader.live_ids_with_email(tx.dbapi, email_key(email))]
+                 for contact_id in tx.live_ids_with_email(email_key(email))]
         count = tx.add_notes(notes)
         # saved with the entries it covers, never before them
-        state.save_activity_since(tx.dbapi, run.remote, started)
+        tx.sync_state.save_activity_since(run.remote, started)
     if count:
         run.report.count("notes_added", count)
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rolo.core.errors import RemoteRejected, UserError
-from rolo.core.store import sync_state as state
 from rolo.core.sync.engine.context import GROUP, TX
 from rolo.core.sync.engine.report import duplicate_claim, skip
 
 if TYPE_CHECKING:
     from rolo.core.record import ContactRecord
+    from rolo.core.store.sync_state import SyncState
     from rolo.core.sync.adapter import RemoteRecord
     from rolo.core.sync.engine.context import Progress, Run
     from rolo.core.sync.form import SyncForm
@@ -45,7 +45,7 @@ def push_creates(run: Run, creates: list[int], hooks: bool, progress: Progress) 
     batchable: list[Outgoing] = []
     singles: list[Outgoing] = []
     seen_emails: dict[str, int] = {}
-    run.taken = {link.remote_id: link.contact_id for link in state.links(run.book.db, run.remote)
+    run.taken = {link.remote_id: link.contact_id for link in run.book.sync_state.links(run.remote)
                  if link.remote_id}
     for start in range(0, len(creates), TX):
         records = run.load(creates[start : start + TX])
@@ -70,7 +70,7 @@ def push_creates(run: Run, creates: list[int], hooks: bool, progress: Progress) 
     # Only contacts whose emails no other contact has are batched: the batch upserts on email, which
     # makes a replayed batch harmless, but would land a contact sharing an email (with another new one,
     # or with a linked one) on that other's record. Those go one by one, with their idempotency key.
-    linked = state.linked_email_keys(run.book.db, run.remote) if batchable else set()
+    linked = run.book.sync_state.linked_email_keys(run.remote) if batchable else set()
     alone = [all(seen_emails[a] == 1 and a not in linked for a in i.sent.emails()) for i in batchable]
     singles += [i for i, ok in zip(batchable, alone, strict=True) if not ok]
     batchable = [i for i, ok in zip(batchable, alone, strict=True) if ok]
@@ -131,8 +131,8 @@ def _mark(run: Run, chunk: list[Outgoing], via: str,
     restore: list[tuple[int, RemoteRecord]] = []
     with run.book.transaction() as tx:
         if carry is not None:
-            restore = _write_links(run, tx.dbapi, *carry)
-        state.mark_pending(tx.dbapi, run.remote, [
+            restore = _write_links(run, tx.sync_state, *carry)
+        tx.sync_state.mark_pending(run.remote, [
             (i.record.id, "create", i.key, {"sent": i.sent.data,
                                             "local": None if i.local is i.sent else i.local.data,
                                             "revision": i.record.revision, "via": via})
@@ -145,12 +145,12 @@ def _mark(run: Run, chunk: list[Outgoing], via: str,
 def _link_created(run: Run, chunk: list[Outgoing], results: list[RemoteRecord | RemoteRejected]) -> None:
     """Store the links of created records (and drop the markers of refused ones)."""
     with run.book.transaction() as tx:
-        restore = _write_links(run, tx.dbapi, chunk, results)
+        restore = _write_links(run, tx.sync_state, chunk, results)
     for owner, result in restore:
         _restore(run, owner, result)
 
 
-def _write_links(run: Run, db: Any, chunk: list[Outgoing], results: list[RemoteRecord | RemoteRejected]
+def _write_links(run: Run, sync: SyncState, chunk: list[Outgoing], results: list[RemoteRecord | RemoteRejected]
                  ) -> list[tuple[int, RemoteRecord]]:
     """Links for a chunk's results, in the caller's transaction; returns the records to restore."""
     links, rejected, restore = [], [], []
@@ -171,8 +171,8 @@ def _write_links(run: Run, db: Any, chunk: list[Outgoing], results: list[RemoteR
         taken[result.id] = record.id
         links.append((record.id, result.id, item.local.data, result.data, record.revision, result.version))
         run.report.count("remote_created")
-    state.drop_links(db, run.remote, rejected)  # type: ignore[arg-type]
-    state.save_links(db, run.remote, links)  # type: ignore[arg-type]
+    sync.drop_links(run.remote, rejected)  # type: ignore[arg-type]
+    sync.save_links(run.remote, links)  # type: ignore[arg-type]
     return restore  # type: ignore[return-value]
 
 
@@ -188,6 +188,6 @@ def _restore(run: Run, contact_id: int, record: RemoteRecord) -> None:
         skip(run, local.uid, record.id, exc.code or "rejected", str(exc))
         return
     with run.book.transaction() as tx:
-        state.save_link(tx.dbapi, run.remote, contact_id, record.id, local_snapshot=data,
+        tx.sync_state.save_link(run.remote, contact_id, record.id, local_snapshot=data,
                         remote_snapshot=stored.data, local_revision=local.revision,
                         remote_version=stored.version)

@@ -61,15 +61,15 @@ class Found:
 
 def list_remote(run: Run) -> Listing:
     """List the remote (completely or from the bookmark), read the links and contacts, apply the guards."""
-    db = run.book.db
-    remote_state = state.remote_state(db, run.remote)
+    sync = run.book.sync_state
+    remote_state = sync.remote_state(run.remote)
     full = run.options.full
     if full is None:
         full = not (run.caps.incremental and remote_state["bookmark"])
     run.progress("list", 0, 0)
     changes = run.adapter.list_changes(None if full else remote_state["bookmark"])
-    listing = Listing(changes, {r.id: r for r in changes.records}, state.links(db, run.remote),
-                      state.contact_states(db), remote_state)
+    listing = Listing(changes, {r.id: r for r in changes.records}, sync.links(run.remote),
+                      sync.contact_states(), remote_state)
     _guard(run, listing)
     return listing
 
@@ -132,7 +132,7 @@ def classify(run: Run, listing: Listing) -> Found:
             found.pairs.append(Pair(link, record))
     if released and not run.options.dry_run:
         with run.book.transaction() as tx:
-            state.drop_links(tx.dbapi, run.remote, released)
+            tx.sync_state.drop_links(run.remote, released)
     found.new_remote = [r for rid, r in listed.items() if rid not in linked_remote]
     found.new_local = [cid for cid, (_, _, deleted_at, _) in contacts.items()
                        if deleted_at is None and cid not in linked_contacts]

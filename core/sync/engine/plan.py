@@ -114,7 +114,7 @@ def _match_by_email(run: Run, new_remote: list[RemoteRecord], new_local: list[in
     matched_local: set[int] = set()
     if not new_remote or not new_local:
         return matched_remote, matched_local
-    owners = state.email_owners(run.book.db)
+    owners = run.book.sync_state.email_owners()
     unlinked = set(new_local)
     claims: dict[int, list[RemoteRecord]] = {}
     for incoming in new_remote:
@@ -152,7 +152,7 @@ def _deletions(run: Run, remote_gone: list[state.Link], local_deleted: list[stat
     recreate: list[int] = []
     if both and not run.options.dry_run:
         with run.book.transaction() as tx:
-            state.drop_links(tx.dbapi, run.remote, [lk.contact_id for lk in local_deleted
+            tx.sync_state.drop_links(run.remote, [lk.contact_id for lk in local_deleted
                                                     if lk.contact_id in both])
     edited = run.load([lk.contact_id for lk in remote_gone if lk.contact_id not in both])
     for link in remote_gone:
@@ -170,7 +170,7 @@ def _deletions(run: Run, remote_gone: list[state.Link], local_deleted: list[stat
             recreate.append(link.contact_id)
             if not run.options.dry_run:
                 with run.book.transaction() as tx:
-                    state.drop_links(tx.dbapi, run.remote, [link.contact_id])
+                    tx.sync_state.drop_links(run.remote, [link.contact_id])
         else:
             if changed:
                 conflict(run, link.contact_id, link.remote_id, "(deleted)", local.to_json(), None, "remote")

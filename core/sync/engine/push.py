@@ -67,7 +67,7 @@ def _push_updates(run: Run, todo: list[Update], hooks: bool, progress: Progress)
             remote_snapshot, version = remote_snapshot.keeping(u.merge.to_local, old), None
         with run.book.transaction() as tx:
             # the revision pushed, not the current one: an edit made meanwhile is merged next run
-            state.save_link(tx.dbapi, run.remote, u.contact_id, u.remote_id,
+            tx.sync_state.save_link(run.remote, u.contact_id, u.remote_id,
                             local_snapshot=run.form(u.local).data, remote_snapshot=remote_snapshot.data,
                             local_revision=u.local.revision, remote_version=version)
         run.report.count("remote_updated")
@@ -79,7 +79,7 @@ def _push_deletes(run: Run, deletes: list[state.Link], progress: Progress) -> No
     for start in range(0, len(deletes), GROUP):
         chunk = deletes[start : start + GROUP]
         with run.book.transaction() as tx:
-            state.mark_pending(tx.dbapi, run.remote, [(lk.contact_id, "delete", "", None) for lk in chunk])
+            tx.sync_state.mark_pending(run.remote, [(lk.contact_id, "delete", "", None) for lk in chunk])
         finished = []
         try:
             for link in chunk:
@@ -92,5 +92,5 @@ def _push_deletes(run: Run, deletes: list[state.Link], progress: Progress) -> No
                 run.report.count("remote_deleted")
         finally:
             with run.book.transaction() as tx:
-                state.drop_links(tx.dbapi, run.remote, finished)
+                tx.sync_state.drop_links(run.remote, finished)
         progress.advance(len(chunk))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rolo.core.store import sync_state as state
 
 if TYPE_CHECKING:
+    from rolo.core.store.sync_state import SyncState
     from rolo.core.sync.engine.context import Run
 
 EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
@@ -57,7 +57,7 @@ def open_journal(run: Run) -> None:
     if run.options.dry_run:
         return
     with run.book.transaction() as tx:
-        run.report.run_id = state.start_run(tx.dbapi, run.remote, run.options.mode)
+        run.report.run_id = tx.sync_state.start_run(run.remote, run.options.mode)
 
 
 def close_journal(run: Run, failure: Exception | None = None) -> None:
@@ -67,7 +67,7 @@ def close_journal(run: Run, failure: Exception | None = None) -> None:
     if run.options.dry_run or run.report.run_id is None:
         return
     with run.book.transaction() as tx:
-        state.finish_run(tx.dbapi, run.report.run_id, run.report.status, run.report.counts,
+        tx.sync_state.finish_run(run.report.run_id, run.report.status, run.report.counts,
                          run.report.skipped + run.report.errors)
 
 
@@ -85,7 +85,7 @@ def duplicate_claim(run: Run, uid: str, remote_ids: list[str], message: str) -> 
 
 
 def conflict(run: Run, contact_id: int, remote_id: str | None, name: str, local: Any, remote: Any, kept: str,
-             db: Any = None) -> None:
+             sync: SyncState | None = None) -> None:
     """Report a conflict and, in a real run, log it (in the caller's transaction when given), unless the
     run's direction defers the winning side (then the next two-way run settles it)."""
     mode = run.options.mode
@@ -98,8 +98,8 @@ def conflict(run: Run, contact_id: int, remote_id: str | None, name: str, local:
     if run.options.dry_run:
         return
     entry = {**row, "remote": run.remote, "run_id": run.report.run_id, "policy": run.options.policy}
-    if db is not None:
-        state.log_conflicts(db, [entry])
+    if sync is not None:
+        sync.log_conflicts([entry])
     else:
         with run.book.transaction() as tx:
-            state.log_conflicts(tx.dbapi, [entry])
+            tx.sync_state.log_conflicts([entry])

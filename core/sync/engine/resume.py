@@ -28,14 +28,14 @@ def resume(run: Run) -> None:
     dropped and the contact created again (a remote with neither can duplicate it: adapters should offer
     one or the other).
     """
-    pending = [link for link in state.links(run.book.db, run.remote) if link.pending in ("create", "delete")]
+    pending = [link for link in run.book.sync_state.links(run.remote) if link.pending in ("create", "delete")]
     batch: list[tuple[state.Link, dict[str, Any]]] = []
     for link in pending:
         if link.pending == "delete":
             if link.remote_id:
                 run.adapter.delete(link.remote_id)
             with run.book.transaction() as tx:
-                state.drop_links(tx.dbapi, run.remote, [link.contact_id])
+                tx.sync_state.drop_links(run.remote, [link.contact_id])
             run.report.count("resumed")
             continue
         body = state.loads(link.pending_data) or {}
@@ -71,9 +71,9 @@ def _settle(run: Run, link: state.Link, body: dict[str, Any], found: RemoteRecor
     """Link the contact to the record its create made, or unlink it when there is none."""
     with run.book.transaction() as tx:
         if found is None:  # not created (or not found): the contact is simply unlinked again
-            state.drop_links(tx.dbapi, run.remote, [link.contact_id])
+            tx.sync_state.drop_links(run.remote, [link.contact_id])
         else:
-            state.save_link(tx.dbapi, run.remote, link.contact_id, found.id,
+            tx.sync_state.save_link(run.remote, link.contact_id, found.id,
                             local_snapshot=body.get("local") or body.get("sent"), remote_snapshot=found.data,
                             local_revision=body.get("revision"), remote_version=found.version)
     run.report.count("resumed")
@@ -81,5 +81,5 @@ def _settle(run: Run, link: state.Link, body: dict[str, Any], found: RemoteRecor
 
 def _claimed(run: Run, remote_id: str, contact_id: int) -> bool:
     """Whether this remote record is already linked to another contact."""
-    owner = state.contact_of(run.book.db, run.remote, remote_id)
+    owner = run.book.sync_state.contact_of(run.remote, remote_id)
     return owner is not None and owner != contact_id

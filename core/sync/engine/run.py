@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rolo.core.errors import UserError
-from rolo.core.store import sync_state as state
 from rolo.core.sync import merge
 from rolo.core.sync.engine.apply import apply_pulled, pull_activity
 from rolo.core.sync.engine.context import MODES, Run, SyncOptions
@@ -71,7 +70,7 @@ def _sync(run: Run) -> None:
         count = len(listing.records) if changes.complete else listing.remote_state["remote_count"] + len(
             plan.pull_creates)
         with run.book.transaction() as tx:
-            state.save_remote_state(tx.dbapi, run.remote, bookmark=changes.bookmark, remote_count=count,
+            tx.sync_state.save_remote_state(run.remote, bookmark=changes.bookmark, remote_count=count,
                                     full=changes.complete)
     if run.pulled and run.pm.hook.after_pull.get_hookimpls():
         run.pm.hook.after_pull(remote=run.remote, records=run.pulled)
@@ -84,9 +83,9 @@ def _sync(run: Run) -> None:
 
 def _count_pushed(run: Run) -> None:
     """Keep the remote's stored record count in step with what the push created and deleted."""
-    count = state.remote_state(run.book.db, run.remote)["remote_count"]
+    count = run.book.sync_state.remote_state(run.remote)["remote_count"]
     count += run.report.counts.get("remote_created", 0) - run.report.counts.get("remote_deleted", 0)
     with run.book.transaction() as tx:
-        current = state.remote_state(tx.dbapi, run.remote)
-        state.save_remote_state(tx.dbapi, run.remote, bookmark=current["bookmark"], remote_count=max(0, count),
+        current = tx.sync_state.remote_state(run.remote)
+        tx.sync_state.save_remote_state(run.remote, bookmark=current["bookmark"], remote_count=max(0, count),
                                 full=False)
