@@ -8,10 +8,13 @@ else in rolo):
 - `reader.py`: the fast read path (plain sqlite3: read commands never import SQLAlchemy);
 - `writer.py`: every insert, update and delete, inside one transaction, the search index kept in step;
 - `search.py`: the FTS5 index and the queries over it (the query language is `rolo.core.search`);
+- `contact_json.py`: the JSON contact objects built by SQLite (`rolo list --json` on a large book);
 - `refs.py`: resolving a REF to a contact;
 - `sync_state.py`: links, snapshots, bookmarks, the journal and the conflict log of two-way sync;
 - `orm.py`: typed SQLModel objects for library users (`Book.session()`, `Book.contact_model()`).
 
-Functions take a DB-API connection (`sqlite3`, `?` parameters): the read connection for reads, or the
-writer's inside a transaction, so a write sees its own changes.
+Reader functions take a DB-API connection (`sqlite3`, `?` parameters): the book's read connection, or the
+writer's inside a transaction, so a write sees its own changes. The rest of rolo calls `Book`, the `Writer`
+a transaction yields, and `SyncState` (`book.sync_state`, `tx.sync_state`); none of them hands out its
+connection.
 """
