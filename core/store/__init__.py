@@ -14,7 +14,7 @@ else in rolo):
 - `orm.py`: typed SQLModel objects for library users (`Book.session()`, `Book.contact_model()`).
 
 Reader functions take a DB-API connection (`sqlite3`, `?` parameters): the book's read connection, or the
-writer's inside a transaction, so a write sees its own changes. The rest of rolo calls `Book`, the `Writer`
-a transaction yields, and `SyncState` (`book.sync_state`, `tx.sync_state`); none of them hands out its
-connection.
+writer's inside a transaction, so a write sees its own changes. The rest of rolo calls methods: `Book`'s,
+the `Writer`'s a transaction yields, and `SyncState`'s (`book.sync_state`, `tx.sync_state`). The Writer
+keeps its connection to itself; `Book.db` and `Book.snapshot()` are there for `rolo.core.store` functions.
 """

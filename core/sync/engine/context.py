@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from rolo.core.store import reader
 from rolo.core.sync.form import SyncForm
 
 if TYPE_CHECKING:
@@ -60,8 +59,7 @@ class Run:
 
     def load(self, ids: Iterable[int]) -> dict[int, ContactRecord]:
         """The book's contacts with these row ids (deleted or not), by id, read consistently."""
-        with self.book.snapshot() as db:
-            return {r.id: r for r in reader.load_contacts(db, list(ids))}  # type: ignore[misc]
+        return {r.id: r for r in self.book.load(list(ids))}  # type: ignore[misc]
 
     def form(self, record: ContactRecord) -> SyncForm:
         """A book contact as this remote can carry it."""
