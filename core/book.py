@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import UserError
 from rolo.core.fields import FieldDefinition
-from rolo.core.record import ContactRecord
+from rolo.core.record import ContactRecord, LogEntry
 from rolo.core.store import connection, reader, search
 from rolo.core.store.sync_state import SyncState
 from rolo.core.store.writer import SaveResult, Writer
@@ -216,6 +216,45 @@ class Book:
             tx.tombstone(record)
             return record
 
+    # -- the trash: deleted contacts, kept until a sync has deleted them remotely and the user empties it ---
+    def delete_many(self, refs: list[str]) -> list[ContactRecord]:
+        """Tombstone several contacts in one transaction: a REF that names no contact is an error and
+        nothing is deleted. A contact named twice is deleted once."""
+        with self.transaction() as tx:
+            ids = list(dict.fromkeys(tx.resolve(ref) for ref in refs))
+            records = [tx.load(i) for i in ids]
+            for record in records:
+                tx.tombstone(record)
+            return records
+
+    def trash(self) -> list[dict[str, Any]]:
+        """The deleted contacts, newest first: {id, uid, formatted_name, deleted_at, emails}."""
+        return reader.trashed_contacts(self.db)
+
+    def restore(self, ref: str) -> ContactRecord:
+        """Bring a contact back from the trash (REF: its uid, a uid prefix of 6+ characters or an email); its
+        revision is bumped so the next sync sends it to remotes again."""
+        with self.transaction() as tx:
+            return tx.restore(tx.resolve_trashed(ref))
+
+    def empty_trash(self, older_than: float | None = None, *, dry_run: bool = False
+                    ) -> tuple[int, dict[str, int]]:
+        """Purge the contacts deleted more than `older_than` seconds ago (all when None), except those a sync
+        has not deleted remotely yet. Returns how many were (with dry_run: would be) purged and how many were
+        kept per remote."""
+        from datetime import UTC, datetime, timedelta
+
+        before = None
+        if older_than is not None:
+            before = (datetime.now(UTC) - timedelta(seconds=older_than)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if dry_run:
+            with self.snapshot() as db:
+                ids, kept = reader.trash_to_purge(db, before)
+                return len(ids), kept
+        with self.transaction() as tx:
+            ids, kept = tx.trash_to_purge(before)
+            return tx.purge(ids), kept
+
     def define_field(self, definition: FieldDefinition) -> FieldDefinition:
         """Add a custom field definition (its name must be new)."""
         with self.transaction() as tx:
@@ -268,6 +307,49 @@ class Book:
             created = utc_now()
             tx.add_notes([(record.id, body, created, None)])  # type: ignore[list-item]
             return {"uid": record.uid, "created_at": created, "body": body}
+
+    # -- the notes log as part of the contact: show, edit, remove, export ---------------------------------
+    def log(self, ref: str) -> list[LogEntry]:
+        """A contact's notes log as entries (id, time, text, source key), oldest first."""
+        from rolo.core.store.refs import resolve_ref
+
+        with self.snapshot() as db:
+            contact_id = resolve_ref(db, ref, self.region)
+            return reader.notes_logs(db, [contact_id]).get(contact_id, [])
+
+    def with_log(self, records: list[ContactRecord]) -> list[ContactRecord]:
+        """These contacts with their notes logs filled in (`record.log`), for exports; read in one pass."""
+        with self.snapshot() as db:
+            logs = reader.notes_logs(db, [r.id for r in records if r.id is not None])
+        for record in records:
+            record.log = logs.get(record.id, []) if record.id is not None else record.log
+        return records
+
+    def note(self, note_id: int) -> dict[str, Any]:
+        """One notes-log entry: {id, uid, name, at, text, source}; NotFoundError if there is none."""
+        from rolo.core.errors import NotFoundError
+
+        with self.snapshot() as db:
+            row = reader.note_row(db, note_id)
+            if row is None:
+                raise NotFoundError(f"no note with id {note_id}", hint="rolo note list REF --json shows the ids")
+            nid, contact_id, at, body, key = row
+            (record,) = reader.load_contacts(db, [contact_id])
+            return {"id": nid, "uid": record.uid, "name": record.display_name(), "at": at, "text": body,
+                    "source": key}
+
+    def edit_note(self, note_id: int, body: str) -> dict[str, Any]:
+        """Change a notes-log entry's text (its time stays); search then finds the new text, not the old.
+        Returns {id, uid, at, text, old_text}."""
+        with self.transaction() as tx:
+            nid, contact_id, at, old, _ = tx.edit_note(note_id, body)
+            return {"id": nid, "uid": tx.load(contact_id).uid, "at": at, "text": body, "old_text": old}
+
+    def remove_note(self, note_id: int) -> dict[str, Any]:
+        """Delete a notes-log entry; search no longer finds its text. Returns {id, uid, at, text}."""
+        with self.transaction() as tx:
+            nid, contact_id, at, body, _ = tx.remove_note(note_id)
+            return {"id": nid, "uid": tx.load(contact_id).uid, "at": at, "text": body}
 
     # -- typed SQLModel objects, for library users ---------------------------------------------------------
     # rolo's commands never call these: they import SQLAlchemy (about 0.3 s), so it is imported here only.

@@ -1,4 +1,11 @@
-"""Exporting the book: one vCard file, a vdir (one UID.vcf per contact), JSON or CSV."""
+"""Exporting the book: one vCard file, a vdir (one UID.vcf per contact), JSON or CSV.
+
+Each format carries the notes log of the records given with it (`Book.with_log` fills `record.log`):
+vCards as X-ROLO-LOG lines (see rolo.core.vcard), JSON as a `log` list of {id, at, text, source} on each
+contact object (the JSON contact object of `rolo list --json` plus `log`, as `rolo show --json` prints it),
+CSV as a last `log` column holding one `TIME  TEXT` line per entry, oldest first (the cell holds several
+lines, which CSV quotes; line breaks inside an entry's text become spaces there, so each line is one entry).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +17,14 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from rolo.core.errors import UserError
 from rolo.core.record import ContactRecord
 
 FORMATS = ("vcf", "vdir", "json", "csv")
 CSV_COLUMNS = ("uid", "formatted_name", "given_name", "family_name", "nickname", "organization", "title",
-               "birthday", "emails", "phones", "urls", "labels", "notes")
+               "birthday", "emails", "phones", "urls", "labels", "notes", "log")
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -50,7 +58,7 @@ def render(records: Iterable[ContactRecord], fmt: str, version: str = "3.0") -> 
 
         return "".join(export_card(r, version) for r in records)
     if fmt == "json":
-        return json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=2) + "\n"
+        return json.dumps([contact_with_log(r) for r in records], ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -61,9 +69,15 @@ def render(records: Iterable[ContactRecord], fmt: str, version: str = "3.0") -> 
             data["phones"] = "; ".join(p.number for p in r.phones)
             data["urls"] = "; ".join(u.url for u in r.urls)
             data["labels"] = "; ".join(r.labels)
+            data["log"] = "\n".join(f"{e.at}  {' '.join(e.text.split())}" for e in r.log)
             writer.writerow(["" if data[c] is None else data[c] for c in CSV_COLUMNS])
         return out.getvalue()
     raise UserError(f"unknown export format {fmt!r}")
+
+
+def contact_with_log(record: ContactRecord) -> dict[str, Any]:
+    """The JSON contact object with its notes log under `log` (oldest first)."""
+    return {**record.to_json(), "log": [entry.to_json() for entry in record.log]}
 
 
 def export_vdir(records: Iterable[ContactRecord], folder: Path, version: str = "3.0") -> int:

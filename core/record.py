@@ -57,6 +57,23 @@ class UrlEntry:
 
 
 @dataclass
+class LogEntry:
+    """One dated entry of a contact's notes log (`notes` is the card's own NOTE text, a different thing).
+
+    `source` is the entry's source key: where it came from (a meeting pulled by a sync, a vCard entry
+    imported), None for a note typed in rolo. `id` is the row id, when loaded from a book."""
+
+    at: str
+    text: str
+    source: str | None = None
+    id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as `rolo show --json` and JSON exports write it."""
+        return {"id": self.id, "at": self.at, "text": self.text, "source": self.source}
+
+
+@dataclass
 class ContactRecord:
     """Everything the book knows about one contact, free of any database object."""
 
@@ -84,6 +101,9 @@ class ContactRecord:
     photo: bytes | None = None
     photo_type: str | None = None
     extras: list[str] = field(default_factory=list)  # verbatim vCard lines rolo does not model
+    # The notes log, only where a caller asked for it (`Book.with_log`, a parsed vCard's X-ROLO-LOG lines):
+    # contacts read for list/search/sync leave it empty, and it is in neither to_json() nor content_key().
+    log: list[LogEntry] = field(default_factory=list)
     created_at: str | None = None
     updated_at: str | None = None
     revision: int = 0

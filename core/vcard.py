@@ -12,6 +12,19 @@ line, which `extras` must keep verbatim. Its line parser has none of these probl
 
 Writing: `export_card` builds the card with vobject (it escapes values and params), adds PHOTO and the kept
 `extras` lines, and folds every line at 75 octets itself (vobject folds by characters, not octets).
+
+The notes log (`record.log`, dated entries) is written as one `X-ROLO-LOG` property per entry, its time in
+`X-AT` and its source key, when it has one, in `X-SOURCE`:
+
+    X-ROLO-LOG;X-AT="2026-12-03T08:00:00Z":Lunch\\; she is moving to Paris in May
+
+and not as NOTE lines, because NOTE is already the card's own note (`record.notes`): a reader, rolo's own
+included, joins every NOTE of a card into that one text, so log entries written as NOTE would come back
+merged into `notes` (changing it, and the round trip of the card's real NOTE with it), without their times,
+and added again on every re-import. An X- property keeps each entry apart with its time; other programs
+keep X- properties they do not know (Apple, Google, DAVx5) or ignore them, so the log is not shown there
+but is not lost. Reading one back gives a LogEntry whose source key is its X-SOURCE, else
+`vcard:<time>:<sha256 of the text, 16 hex>`, so the importer adds it only once (see `log_source_key`).
 """
 
 from __future__ import annotations
@@ -34,7 +47,7 @@ from rolo.core.values import normalize_birthday
 from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
 from rolo.core.labels import label_from_types, types_for_label, unwrap_apple
-from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, LogEntry, PhoneEntry, UrlEntry
 from rolo.core.vcard_repair import (
     LogicalLine,
     decode_base64,
@@ -57,6 +70,10 @@ NAMESPACE = uuid.UUID("059ca87a-4df0-45bd-a4e3-df517f64210b")
 SEGMENT_BYTES = 1 << 20
 
 _TEXT_FIELDS = {"UID": "uid", "FN": "formatted_name", "NICKNAME": "nickname", "TITLE": "title"}
+_LOG_PROPERTY = "X-ROLO-LOG"  # one notes-log entry (see the module docstring)
+# A hand-written X-AT time whose colons are not quoted (the parser would cut it at the first colon).
+_UNQUOTED_AT = re.compile(r"(?:[A-Za-z0-9_-]+\.)?X-ROLO-LOG;X-AT=(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?"
+                          r"(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?):", re.IGNORECASE)
 _DROPPED = {"VERSION", "PRODID", "REV", "PROFILE"}  # PROFILE: RFC 2425's BEGIN; vobject rejects it on re-read
 _BARE_ENCODINGS = {"BASE64", "B", "8BIT", "7BIT"}
 _GROUP = re.compile(r"([A-Za-z0-9_-]+)\.")
@@ -428,7 +445,7 @@ class _Mapper:
             **dict.fromkeys(_TEXT_FIELDS, self.text), "N": self.n, "ORG": self.org, "BDAY": self.bday,
             "KIND": self.kind, "X-ADDRESSBOOKSERVER-KIND": self.kind, "EMAIL": self.email, "TEL": self.tel,
             "ADR": self.adr, "URL": self.url, "CATEGORIES": self.categories, "NOTE": self.note,
-            "PHOTO": self.photo,
+            "PHOTO": self.photo, _LOG_PROPERTY: self.log_entry,
         }
 
     def record(self, digest: str) -> ContactRecord:
@@ -535,6 +552,19 @@ class _Mapper:
         if text.strip():
             self.notes.append(text)
 
+    def log_entry(self, p: _Prop) -> bool | None:
+        """An X-ROLO-LOG line: one entry of the notes log (see the module docstring)."""
+        at = next((v.strip() for v in p.params.get("X-AT", []) if v.strip()), None)
+        text = unescape(p.value)
+        if unquoted := _UNQUOTED_AT.match(p.raw):  # X-AT=2026-12-03T08:00:00Z:text, its colons not quoted
+            at, text = unquoted.group(1), unescape(p.raw[unquoted.end() :])
+        if at is None:
+            return False  # no time: not one of ours, kept as written
+        if text.strip():
+            source = next((v.strip() for v in p.params.get("X-SOURCE", []) if v.strip()), None)
+            self.r.log.append(LogEntry(at, text, source or log_source_key(at, text)))
+        return None
+
     def photo(self, p: _Prop) -> bool:
         photo = _decode_photo(p) if self.r.photo is None else None
         if photo is None:
@@ -565,7 +595,8 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
     Labels that a TYPE parameter reads back unchanged are written as TYPE (`rolo.core.labels`: `home`, `work`;
     phones `mobile` as CELL, `fax` as FAX; several known types as a list, `work fax` as TYPE=work,fax); any
     other label as an Apple-style `itemN.X-ABLabel`, which Apple, Google and DAVx5 read and parse_card reads
-    back. Not written: starred, the row id, revision, created_at, e164.
+    back. The notes log, when the record carries it (`Book.with_log`), as X-ROLO-LOG lines (see the module
+    docstring). Not written: starred, the row id, revision, created_at, e164.
     """
     if version not in ("3.0", "4.0"):
         raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
@@ -611,6 +642,12 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
             if item is not None and item != "":
                 text = ("true" if item else "false") if isinstance(item, bool) else str(item)
                 card.add("x-" + fname.upper().replace("_", "-")).value = text
+    for entry in record.log:
+        line = card.add(_LOG_PROPERTY.lower())
+        line.value = entry.text
+        line.params["X-AT"] = [entry.at]
+        if entry.source and entry.source != log_source_key(entry.at, entry.text):  # else derived again on read
+            line.params["X-SOURCE"] = [entry.source]
     if record.updated_at:
         card.add("rev").value = re.sub(r"[-:]", "", record.updated_at) if v4 else record.updated_at
     # vobject folds by characters where it should count octets (a CJK line comes out too long): have it
@@ -619,6 +656,13 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
     assert lines[-2:] == ["END:VCARD", ""], "vobject always closes the card"
     lines[-2:-1] = ([_photo_line(record, v4)] if record.photo else []) + list(record.extras) + ["END:VCARD"]
     return "".join(fold_line(x) for x in lines[:-1])
+
+
+def log_source_key(at: str, text: str) -> str:
+    """The source key of a notes-log entry read from a vCard with no X-SOURCE: `vcard:<time>:<hash>`, the
+    same for the same entry in any file, so the unique (contact, source key) index stores it once."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"vcard:{at}:{digest}"
 
 
 class _Groups:

@@ -22,6 +22,8 @@ COMMANDS = {
     "search": "contacts:search",
     "edit": "editing:edit",
     "rm": "contacts:rm",
+    "trash": "trash:trash",
+    "restore": "trash:restore",
     "label": "labels:label",
     "field": "fields:field",
     "note": "notes:note",

@@ -76,7 +76,8 @@ def add(env: Env, name, given, family, nickname, emails, phones, urls, labels, f
               help="vCard version for --vcard.")
 @pass_env
 def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str) -> None:
-    """Show one contact: everything rolo knows about it.
+    """Show one contact: everything rolo knows about it, with the latest entries of its notes log
+    (`--json`: all of them, as `log`).
 
     \b
     Example:
@@ -85,9 +86,11 @@ def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str) 
     """
     if as_json and as_vcard:
         raise click.UsageError("choose one of --json and --vcard")
-    record = env.book.get(ref)
-    if as_json:
-        print_json(record.to_json())
+    from rolo.core.exporter import contact_with_log
+
+    (record,) = env.book.with_log([env.book.get(ref)])
+    if as_json:  # the JSON contact object plus its notes log: list/search objects stay without it
+        print_json(contact_with_log(record))
     elif as_vcard:
         from rolo.core.vcard import export_card
 
@@ -145,18 +148,23 @@ def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("refs", metavar="REF [REF...]", nargs=-1, required=True)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_env
-def rm(env: Env, ref: str, yes: bool) -> None:
-    """Delete a contact (kept as a tombstone so syncs delete it remotely too).
+def rm(env: Env, refs: tuple[str, ...], yes: bool) -> None:
+    """Move contacts to the trash (syncs still delete them remotely).
+
+    Asks once for all of them unless --yes. A REF that names no contact is an error, and nothing is
+    deleted. `rolo trash` lists the trash, `rolo restore REF` brings a contact back.
 
     \b
     Example:
       rolo rm ada@example.com --yes
+      rolo rm 3f2a9c 8a1a13 bob@example.com
     """
-    record = env.book.get(ref)
-    if not yes and not click.confirm(f"Delete {record.display_name()} ({record.uid})?", default=False):
+    records = list({r.uid: r for r in (env.book.get(ref) for ref in refs)}.values())
+    names = ", ".join(f"{r.display_name()} ({r.uid})" for r in records)
+    if not yes and not click.confirm(f"Move to the trash: {names}?", default=False):
         raise UserError("not deleted")
-    env.book.delete(record.uid)
-    click.echo(f"deleted {record.display_name()} ({record.uid})")
+    for record in env.book.delete_many([r.uid for r in records]):
+        click.echo(f"deleted {record.display_name()} ({record.uid})")

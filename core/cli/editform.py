@@ -114,4 +114,17 @@ def parse(text: str, original: ContactRecord) -> ContactRecord:
     record.notes = "\n".join(notes).strip() or None if notes is not None else None
     record.formatted_name = record.formatted_name or ""
     record.custom_fields = {k: v if len(v) > 1 else v[0] for k, v in values.items()}
+    require_identity(record)
     return record
+
+
+def require_identity(record: ContactRecord) -> None:
+    """Refuse a contact left with no name, organization, email or phone, as `rolo add` does: saving it
+    would wipe the contact (and a sync would push the wipe)."""
+    names = (record.formatted_name, record.given_name, record.family_name, record.organization)
+    if any(n and n.strip() for n in names):
+        return
+    if any(e.address.strip() for e in record.emails) or any(p.number.strip() for p in record.phones):
+        return
+    raise ValidationError("a contact needs a name, an organization, an email or a phone",
+                          hint="rolo rm deletes a contact")

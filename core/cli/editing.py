@@ -63,6 +63,9 @@ def _apply_options(record: ContactRecord, region: str, sets, add_emails, rm_emai
             raise UserError(f"{record.display_name()} has no URL {url!r}")
         record.urls = kept
     record.urls += [url_entry(u) for u in add_urls]
+    from rolo.core.cli.editform import require_identity
+
+    require_identity(record)
     return record
 
 
@@ -114,7 +117,11 @@ def _edit_interactively(env: Env, ref: str) -> ContactRecord | None:
     original = env.book.get(ref)
     text = editform.render(original)
     while True:
-        edited = click.edit(text, extension=".txt", require_save=True)
+        try:
+            edited = click.edit(text, extension=".txt", require_save=True)
+        except (OSError, UnicodeDecodeError) as exc:  # the editor deleted the file, or left it unreadable
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise UserError(f"edit abandoned, nothing changed (could not read the edited file: {reason})") from None
         if edited is None or edited == text:
             return None
         try:
@@ -131,4 +138,6 @@ def _edit_interactively(env: Env, ref: str) -> ContactRecord | None:
             if not click.confirm(f"Error: {message}. Edit again?", default=True, err=True):
                 raise UserError(f"edit abandoned, nothing changed ({message})") from None
             body = "".join(line + "\n" for line in edited.splitlines() if not line.startswith("# ERROR:"))
+            if not any(line.strip() and not line.startswith("#") for line in body.splitlines()):
+                body = text.split("\n", 1)[1] if text.startswith("# ERROR:") else text  # emptied: start over
             text = f"# ERROR: {message}\n{body}"

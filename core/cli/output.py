@@ -98,8 +98,12 @@ def short_uid(uid: str) -> str:
     return uid.removeprefix("urn:uuid:")[:8]
 
 
+LATEST_NOTES = 5  # notes-log entries `rolo show` prints
+
+
 def contact_detail(r: ContactRecord) -> None:
-    """Everything about one contact, for people."""
+    """Everything about one contact, for people; the newest LATEST_NOTES entries of its notes log, when
+    `r.log` is filled in (`Book.with_log`)."""
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 2))
@@ -131,6 +135,14 @@ def contact_detail(r: ContactRecord) -> None:
         row(name, ", ".join(map(str, value)) if isinstance(value, list) else str(value).lower()
             if isinstance(value, bool) else str(value))
     row("Notes", r.notes)
+    if r.log:
+        from rich.markup import escape
+
+        latest = r.log[-LATEST_NOTES:][::-1]  # newest first
+        for entry in latest:
+            row("Log", f"{entry.at}  {escape(entry.text)}  [dim]#{entry.id}[/dim]")
+        if len(r.log) > len(latest):
+            row("", f"[dim]… {len(r.log) - len(latest)} more: rolo note list {escape(r.uid)}[/dim]")
     row("UID", r.uid)
     row("Updated", f"{r.updated_at} (revision {r.revision})")
     out = console()

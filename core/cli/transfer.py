@@ -71,7 +71,7 @@ def export(env: Env, fmt: str, vcard_version: str, label: str | None, output: Pa
     """
     from rolo.core import exporter
 
-    records = env.book.contacts(label=label)
+    records = env.book.with_log(env.book.contacts(label=label))  # every format carries the notes log
     if fmt == "vdir":
         if output is None:
             raise click.UsageError("--format vdir needs -o FOLDER")

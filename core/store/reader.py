@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolo.core.fields import FieldDefinition
-from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, LogEntry, PhoneEntry, UrlEntry
 
 _BATCH = 500
 _CONTACT_COLUMNS = (
@@ -230,3 +230,109 @@ def duplicate_keys(conn: sqlite3.Connection) -> DuplicateKeys:
         contacts=rows(f"SELECT c.id, c.uid, c.formatted_name, o.name FROM contact c LEFT JOIN organization o "
                       f"ON o.id = c.organization_id WHERE {live} ORDER BY c.created_at, c.id"),
     )
+
+
+# -- the trash (deleted contacts kept for sync) ---------------------------------------------------------
+def trashed_contacts(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every deleted contact (the trash) as {id, uid, formatted_name, deleted_at, emails}, newest first."""
+    rows = conn.execute(
+        "SELECT id, uid, formatted_name, deleted_at FROM contact WHERE deleted_at IS NOT NULL "
+        "ORDER BY deleted_at DESC, id DESC"
+    ).fetchall()
+    emails: dict[int, list[str]] = defaultdict(list)
+    for cid, address in conn.execute(
+        "SELECT e.contact_id, e.address FROM email e JOIN contact c ON c.id = e.contact_id "
+        "WHERE c.deleted_at IS NOT NULL ORDER BY e.contact_id, e.position"
+    ):
+        emails[cid].append(address)
+    return [{"id": r[0], "uid": r[1], "formatted_name": r[2], "deleted_at": r[3], "emails": emails[r[0]]}
+            for r in rows]
+
+
+def resolve_trashed_ref(conn: sqlite3.Connection, ref: str) -> int:
+    """The row id of the one deleted contact REF names (uid, uid prefix of 6+ characters, or email);
+    NotFoundError or AmbiguousRefError otherwise."""
+    from rolo.core.emails import email_key
+    from rolo.core.errors import AmbiguousRefError, NotFoundError, UserError
+    from rolo.core.store.refs import MIN_PREFIX
+
+    ref = ref.strip()
+    if not ref:
+        raise UserError("empty contact reference")
+    trashed = "deleted_at IS NOT NULL"
+    for uid in (ref, f"urn:uuid:{ref}"):
+        row = conn.execute(f"SELECT id FROM contact WHERE uid = ? AND {trashed}", (uid,)).fetchone()
+        if row:
+            return row[0]
+    ids: list[int] = []
+    if "@" in ref:
+        ids = [r[0] for r in conn.execute(
+            f"SELECT DISTINCT e.contact_id FROM email e JOIN contact c ON c.id = e.contact_id "
+            f"WHERE e.address_key = ? AND c.{trashed}", (email_key(ref.removeprefix("mailto:")),)
+        )]
+    if not ids and len(ref) >= MIN_PREFIX:
+        escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = conn.execute(
+            f"SELECT id, uid FROM contact WHERE (uid LIKE ? ESCAPE '\\' OR uid LIKE ? ESCAPE '\\') AND {trashed} "
+            "LIMIT 21", (escaped + "%", "urn:uuid:" + escaped + "%")
+        ).fetchall()
+        ids = [i for i, uid in rows if uid.removeprefix("urn:uuid:").startswith(ref)]
+    if not ids:
+        raise NotFoundError(f"no contact in the trash matches {ref!r}", hint="rolo trash lists it")
+    if len(ids) > 1:
+        marks = ",".join("?" * len(ids[:20]))
+        candidates = [f"{uid} ({name})" if name else uid for uid, name in conn.execute(
+            f"SELECT uid, formatted_name FROM contact WHERE id IN ({marks}) ORDER BY uid", ids[:20])]
+        raise AmbiguousRefError(f"{ref!r} matches {len(ids)} contacts in the trash: {', '.join(candidates)}",
+                                candidates=candidates)
+    return ids[0]
+
+
+def trash_to_purge(conn: sqlite3.Connection, deleted_before: str | None) -> tuple[list[int], dict[str, int]]:
+    """The trashed contacts deleted before this time (all when None) that can be purged, and how many more
+    were kept per remote because a sync has not deleted them there yet (a link with a remote id)."""
+    where, params = "c.deleted_at IS NOT NULL", []
+    if deleted_before is not None:
+        where += " AND c.deleted_at < ?"
+        params.append(deleted_before)
+    ids = [r[0] for r in conn.execute(f"SELECT c.id FROM contact c WHERE {where} ORDER BY c.id", params)]
+    kept: dict[str, int] = {}
+    linked: set[int] = set()
+    for remote, cid in conn.execute(
+        f"SELECT l.remote, l.contact_id FROM sync_link l JOIN contact c ON c.id = l.contact_id "
+        f"WHERE {where} AND l.remote_id IS NOT NULL ORDER BY l.remote", params
+    ):
+        kept[remote] = kept.get(remote, 0) + 1
+        linked.add(cid)
+    return [i for i in ids if i not in linked], kept
+
+
+def notes_logs(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, list[LogEntry]]:
+    """The notes logs of these contacts, oldest entry first, by contact row id (no entry: no key)."""
+    ids = list(ids)
+    logs: dict[int, list[LogEntry]] = defaultdict(list)
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start : start + _BATCH]
+        for cid, nid, at, body, key in conn.execute(
+            f"SELECT contact_id, id, created_at, body, source_key FROM note "
+            f"WHERE contact_id IN ({','.join('?' * len(chunk))}) ORDER BY contact_id, created_at, id", chunk
+        ):
+            logs[cid].append(LogEntry(at, body, key, nid))
+    return dict(logs)
+
+
+def note_row(conn: sqlite3.Connection, note_id: int) -> tuple[int, int, str, str, str | None] | None:
+    """(id, contact_id, created_at, body, source_key) of one notes-log entry, or None."""
+    row = conn.execute(
+        "SELECT id, contact_id, created_at, body, source_key FROM note WHERE id = ?", (note_id,)
+    ).fetchone()
+    return (row[0], row[1], row[2], row[3], row[4]) if row else None
+
+
+def notes_present(conn: sqlite3.Connection, contact_id: int, entries: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (created_at, body) entries the contact's notes log already has."""
+    wanted = set(entries)
+    if not wanted:
+        return set()
+    rows = conn.execute("SELECT created_at, body FROM note WHERE contact_id = ?", (contact_id,))
+    return {(r[0], r[1]) for r in rows} & wanted

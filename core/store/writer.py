@@ -19,7 +19,7 @@ from rolo.core.emails import email_key
 from rolo.core.errors import NotFoundError, RoloError, UserError, ValidationError
 from rolo.core.fields import FIELD_TYPES, FieldDefinition, field_key, validate_field_name
 from rolo.core.phones import to_e164
-from rolo.core.record import ContactRecord
+from rolo.core.record import ContactRecord, LogEntry
 from rolo.core.store import reader, search
 from rolo.core.store.sync_state import SyncState
 from rolo.core.values import normalize_birthday, sort_key, utc_now
@@ -333,6 +333,90 @@ class Writer:
         )
         self._defs = None
         return definition
+
+    # -- the trash -------------------------------------------------------------------------------------
+    def resolve_trashed(self, ref: str) -> int:
+        """Row id of the deleted contact a REF names (see `reader.resolve_trashed_ref`)."""
+        return reader.resolve_trashed_ref(self._conn, ref)
+
+    def restore(self, contact_id: int) -> ContactRecord:
+        """Bring a deleted contact back: clear its deletion, bump its revision (so the next sync pushes it
+        again, or re-creates it where it was deleted) and put it back in the search index."""
+        now = utc_now()
+        self._conn.execute(
+            "UPDATE contact SET deleted_at = NULL, updated_at = ?, revision = revision + 1 "
+            "WHERE id = ? AND deleted_at IS NOT NULL", (now, contact_id),
+        )
+        record = self.load(contact_id)
+        search.reindex(self._conn, [record])
+        self.changes.append((record, "created"))
+        return record
+
+    def trash_to_purge(self, deleted_before: str | None) -> tuple[list[int], dict[str, int]]:
+        """See `reader.trash_to_purge`, as this transaction sees the book."""
+        return reader.trash_to_purge(self._conn, deleted_before)
+
+    def purge(self, contact_ids: list[int]) -> int:
+        """Delete trashed contacts for good (their emails, phones, notes, sync rows... cascade); a contact
+        that is not in the trash is left alone. Returns how many were purged."""
+        count = 0
+        for start in range(0, len(contact_ids), 500):
+            chunk = contact_ids[start : start + 500]
+            cursor = self._conn.execute(
+                f"DELETE FROM contact WHERE deleted_at IS NOT NULL AND id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            count += cursor.rowcount
+        search.unindex(self._conn, contact_ids)
+        return count
+
+    # -- the notes log: edit, remove, entries read back from a vCard ----------------------------------
+    def note_row(self, note_id: int) -> tuple[int, int, str, str, str | None]:
+        """(id, contact_id, created_at, body, source_key) of a notes-log entry; NotFoundError if none."""
+        row = reader.note_row(self._conn, note_id)
+        if row is None:
+            raise NotFoundError(f"no note with id {note_id}", hint="rolo note list REF --json shows the ids")
+        return row
+
+    def edit_note(self, note_id: int, body: str) -> tuple[int, int, str, str, str | None]:
+        """Change the text of a notes-log entry (its time and source key stay) and reindex its contact, so
+        search finds the new text and no longer the old. Returns the entry as it was before."""
+        if not body.strip():
+            raise UserError("note text is empty")
+        row = self.note_row(note_id)
+        self._conn.execute("UPDATE note SET body = ? WHERE id = ?", (body, note_id))
+        search.reindex(self._conn, reader.load_contacts(self._conn, [row[1]]))
+        return row
+
+    def remove_note(self, note_id: int) -> tuple[int, int, str, str, str | None]:
+        """Delete a notes-log entry and reindex its contact. Returns the entry removed."""
+        row = self.note_row(note_id)
+        self._conn.execute("DELETE FROM note WHERE id = ?", (note_id,))
+        search.reindex(self._conn, reader.load_contacts(self._conn, [row[1]]))
+        return row
+
+    def add_log_entries(self, entries: Iterable[tuple[int, LogEntry]]) -> int:
+        """Add (contact_id, entry) notes-log entries read from elsewhere (a vCard's X-ROLO-LOG lines) in
+        one go: an entry whose contact already has one with the same time and text is skipped, and so is
+        one whose source key it already has (the unique index on (contact_id, source_key)). Returns how
+        many were added."""
+        by_contact: dict[int, list[LogEntry]] = {}
+        for contact_id, entry in entries:
+            by_contact.setdefault(contact_id, []).append(entry)
+        rows = []
+        for contact_id, items in by_contact.items():
+            present = reader.notes_present(self._conn, contact_id, [(e.at, e.text) for e in items])
+            rows += [(contact_id, e.text, e.at, e.source) for e in items
+                     if e.text.strip() and (e.at, e.text) not in present]
+            # An entry found by time and text that has no source key yet (typed in this book, exported, read
+            # back) takes the entry's key: once its text is edited here, the old text in the file is still
+            # known by that key and does not come back as a new entry.
+            self._conn.executemany(
+                "UPDATE OR IGNORE note SET source_key = ? WHERE id = (SELECT id FROM note WHERE contact_id = ? "
+                "AND created_at = ? AND body = ? AND source_key IS NULL ORDER BY id LIMIT 1)",
+                [(e.source, contact_id, e.at, e.text) for e in items if e.source and (e.at, e.text) in present],
+            )
+        return self.add_notes(rows) if rows else 0
 
 
 _CHILD_TABLES = ("email", "phone", "address", "url", "contactlabel", "fieldvalue", "extraproperty")

@@ -1,0 +1,89 @@
+"""The trash: `rolo trash` lists deleted contacts, `rolo restore` brings one back, `rolo trash empty` purges."""
+
+from __future__ import annotations
+
+import click
+
+from rolo.core.cli.context import Env, pass_env
+from rolo.core.errors import UserError
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@click.pass_context
+def trash(ctx: click.Context, as_json: bool) -> None:
+    """List the contacts in the trash, most recently deleted first.
+
+    `rolo rm` moves contacts here; they stay until `rolo trash empty` purges them, so a sync can still
+    delete them on remotes and `rolo restore` can bring them back.
+
+    \b
+    Example:
+      rolo trash
+      rolo trash --json
+      rolo trash empty --older-than 30d
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    env = ctx.find_object(Env)
+    assert env is not None  # the root group always sets it
+    trashed = env.book.trash()
+    if as_json:
+        from rolo.core.cli.output import print_json
+
+        print_json([{k: t[k] for k in ("uid", "formatted_name", "deleted_at", "emails")} for t in trashed])
+        return
+    for item in trashed:
+        click.echo(f"{item['deleted_at']}  {item['formatted_name'] or '(no name)'}  {item['uid']}")
+    click.echo(f"{len(trashed)} contact{'' if len(trashed) == 1 else 's'} in the trash")
+
+
+@trash.command()
+@click.option("--older-than", "older_than", metavar="DURATION",
+              help="Only contacts deleted longer ago than this (30d, 12h, 15m) [default: all].")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_env
+def empty(env: Env, older_than: str | None, yes: bool) -> None:
+    """Purge contacts from the trash for good.
+
+    A contact a sync has not deleted on a remote yet is kept (run `rolo sync` first), so no remote
+    record is left behind.
+
+    \b
+    Example:
+      rolo trash empty --older-than 30d --yes
+    """
+    from rolo.core.sync.remotes import parse_duration
+
+    seconds = parse_duration(older_than) if older_than is not None else None
+    count, kept = env.book.empty_trash(seconds, dry_run=True)
+    if count and not yes and not click.confirm(
+            f"Purge {count} contact{'' if count == 1 else 's'} from the trash for good?", default=False):
+        raise UserError("nothing purged")
+    purged, kept = env.book.empty_trash(seconds) if count else (0, kept)
+    click.echo(f"purged {purged} contact{'' if purged == 1 else 's'}")
+    for remote, n in kept.items():
+        click.echo(f"kept {n} not yet deleted on {remote}: run rolo sync first")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the restored contact as JSON.")
+@pass_env
+def restore(env: Env, ref: str, as_json: bool) -> None:
+    """Bring a contact back from the trash.
+
+    REF is its uid, a uid prefix of 6+ characters or an email address. The next sync sends it to remotes
+    again (re-creating it where it was already deleted).
+
+    \b
+    Example:
+      rolo restore ada@example.com
+    """
+    record = env.book.restore(ref)
+    if as_json:
+        from rolo.core.cli.output import print_json
+
+        print_json(record.to_json())
+    else:
+        click.echo(f"restored {record.display_name()} ({record.uid}, revision {record.revision})")
