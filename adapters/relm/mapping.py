@@ -382,8 +382,11 @@ def to_relm(
         labels = join_list(data.get("labels") or [])
         if labels is not None or LABELS_KEY in schema:
             metadata[LABELS_KEY] = labels
-    # a null for a key Relm has no definition of would be refused, and there is nothing to clear
-    metadata = {k: v for k, v in metadata.items() if v is not None or k in schema}
+    # A null clears a value. One for a key Relm has no definition of would be refused, and a create has
+    # nothing to clear: leaving its nulls out keeps a create's body the same whatever fields the workspace
+    # has defined since, so a create replayed under its idempotency key after a crash matches the first.
+    creating = keys is None and previous is None
+    metadata = {k: v for k, v in metadata.items() if v is not None or (k in schema and not creating)}
     if metadata:
         body["metadata"] = metadata
     return body

@@ -92,6 +92,14 @@ def test_a_patch_sends_only_the_changed_keys() -> None:
     assert to_relm(book_json(labels=[]), schema=SCHEMA, keys={"labels"}) == {"metadata": {LABELS_KEY: None}}
 
 
+def test_a_create_body_does_not_depend_on_fields_defined_since():
+    # a create replayed after a crash must send the very body of the first try (Relm compares it under the
+    # idempotency key), even when the first try or another contact defined rolo_labels meanwhile
+    data = book_json(labels=[], custom_fields={})
+    assert to_relm(data, schema={}) == to_relm(data, schema=SCHEMA)
+    assert "metadata" not in to_relm(data, schema=SCHEMA)
+
+
 def test_emptied_values_clear_remotely() -> None:
     data = book_json(given_name=None, emails=[], phones=[])
     assert to_relm(data, schema=SCHEMA, keys={"given_name", "emails", "phones"}) == {
