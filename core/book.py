@@ -272,31 +272,65 @@ class Book:
         with self.snapshot() as db:
             return find_duplicates(reader.duplicate_keys(db))
 
-    def merge(self, keep_ref: str, other_refs: list[str], *, dry_run: bool = False
+    def merge(self, keep_ref: str, other_refs: list[str], *, dry_run: bool = False, delete_remote: bool = False
               ) -> tuple[ContactRecord, list[str], list[ContactRecord]]:
         """Merge contacts into KEEP (one transaction): union of their data, the others tombstoned.
+
+        The others' uids (and the aliases they had) become aliases of KEEP: a card or a REF with one of
+        them reaches KEEP. KEEP inherits the others' links to remote records where it has none on that
+        remote, so the next sync updates that record instead of deleting it and creating another. Where
+        KEEP has a record of its own, the next sync deletes the other's (`merge_remote_deletions`): that
+        needs `delete_remote`, else UserError and nothing is merged.
         Returns the merged contact, the notes-log lines for values that lost, and the merged-away contacts.
         With dry_run nothing is written."""
-        from rolo.core.merge import merge_records
+        from rolo.core.merge import merge_records, plan_links
 
         with self.transaction() as tx:
-            keep = tx.load(tx.resolve(keep_ref))
-            others = []
-            for ref in other_refs:
-                other = tx.load(tx.resolve(ref))
-                if other.id == keep.id or any(o.id == other.id for o in others):
-                    raise UserError(f"{ref!r} names a contact already in this merge ({other.uid})")
-                others.append(other)
+            keep, others = self._merge_parties(tx, keep_ref, other_refs)
             merged, log = merge_records(keep, others)
             merged = tx.prepare(merged)
+            state = tx.sync_state
+            inherit, replaced, deletions = plan_links(
+                state.contact_links(keep.id), [(o, state.contact_links(o.id)) for o in others])  # type: ignore[arg-type]
             if dry_run:  # nothing was written: the transaction commits empty
                 return merged, log, others
+            if deletions and not delete_remote:
+                raise UserError("; ".join(d.message() for d in deletions) + ": nothing merged",
+                                hint="rerun with --yes to merge anyway")
             for other in others:
                 tx.tombstone(other)
+            tx.add_aliases(keep.id, [o.id for o in others])  # type: ignore[arg-type, misc]
+            for remote in replaced:  # a hold (`conflicts resolve --take both`) gives way to the record
+                state.drop_links(remote, [keep.id])  # type: ignore[list-item]
+            for _, link in inherit:
+                state.move_link(link.id, keep.id)  # type: ignore[arg-type]
             entries = [f"merged {o.display_name()} ({o.uid}) into this contact" for o in others] + log
             saved = tx.save(merged).record
             tx.add_notes((saved.id, entry, None, None) for entry in entries)  # type: ignore[misc]
             return saved, log, others
+
+    def merge_remote_deletions(self, keep_ref: str, other_refs: list[str]) -> list[Any]:
+        """The remote records (`rolo.core.merge.RemoteDeletion`) the next sync would delete after this
+        merge: those of the others on remotes where KEEP is linked to a record of its own."""
+        from rolo.core.merge import plan_links
+
+        with self.transaction() as tx:  # read-only: it commits empty
+            keep, others = self._merge_parties(tx, keep_ref, other_refs)
+            state = tx.sync_state
+            return plan_links(state.contact_links(keep.id),  # type: ignore[arg-type]
+                              [(o, state.contact_links(o.id)) for o in others])[2]  # type: ignore[arg-type]
+
+    @staticmethod
+    def _merge_parties(tx: Writer, keep_ref: str, other_refs: list[str]
+                       ) -> tuple[ContactRecord, list[ContactRecord]]:
+        keep = tx.load(tx.resolve(keep_ref))
+        others: list[ContactRecord] = []
+        for ref in other_refs:
+            other = tx.load(tx.resolve(ref))
+            if other.id == keep.id or any(o.id == other.id for o in others):
+                raise UserError(f"{ref!r} names a contact already in this merge ({other.uid})")
+            others.append(other)
+        return keep, others
 
     def add_note(self, ref: str, body: str) -> dict[str, Any]:
         """Append a dated entry to a contact's notes log."""

@@ -99,9 +99,10 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
         with book.transaction() as tx:  # one transaction per batch: a crash loses at most this batch
             outcomes = tx.save_many([(r.record, r.source_hash) for r in readable])
             # the cards' notes-log entries (X-ROLO-LOG), in the same transaction; ones already there are skipped
-            ids = {o.record.uid: o.record.id for o in outcomes if not isinstance(o, RoloError) and o.record.id}
-            tx.add_log_entries((ids[r.record.uid], entry) for r in readable  # type: ignore[union-attr]
-                               for entry in r.record.log if r.record.uid in ids)  # type: ignore[union-attr]
+            # (by position: a card whose uid is an alias of a merged contact lands in that contact)
+            tx.add_log_entries((o.record.id, entry) for r, o in zip(readable, outcomes, strict=True)
+                               if not isinstance(o, RoloError) and o.record.id
+                               for entry in r.record.log)  # type: ignore[union-attr]
             for result, outcome in zip(readable, outcomes, strict=True):
                 if isinstance(outcome, RoloError):
                     report.failures.append({"file": result.source, "card": result.index, "reason": str(outcome)})

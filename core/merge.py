@@ -6,10 +6,11 @@ is returned as a line for the notes log, so the user can still see and restore i
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rolo.core.emails import email_key
 from rolo.core.record import ContactRecord
+from rolo.core.store.sync_state import Link
 
 SCALARS = ("formatted_name", "prefix", "given_name", "additional_names", "family_name", "suffix", "nickname",
            "organization", "department", "title", "birthday")
@@ -55,3 +56,52 @@ def merge_records(keep: ContactRecord, others: list[ContactRecord]) -> tuple[Con
             notes.append(other.notes)
     merged.notes = "\n\n".join(notes) or None
     return merged, log
+
+
+def absorb_card(keep: ContactRecord, card: ContactRecord) -> ContactRecord:
+    """KEEP with what a card of a contact merged into it brings (a re-imported card whose UID is now an
+    alias of KEEP): the union of emails, phones, addresses, URLs, labels and list fields, a single value
+    only where KEEP has none. Nothing KEEP has is removed or replaced, so the card cannot undo the merge."""
+    if card.notes and keep.notes and (card.notes in keep.notes.split("\n\n") or card.notes == keep.notes):
+        card = replace(card, notes=None)  # the merge already joined the card's notes into KEEP's
+    merged, _ = merge_records(keep, [card])
+    return merged
+
+
+@dataclass
+class RemoteDeletion:
+    """A merged-away contact's record on a remote where KEEP is linked to a record of its own: the next
+    sync deletes it there (the merged-away contact is deleted, and KEEP cannot hold two records)."""
+
+    uid: str
+    name: str
+    remote: str
+    remote_id: str
+
+    def message(self) -> str:
+        """One line for the user."""
+        return f"the next sync deletes {self.name} ({self.uid})'s record {self.remote_id} on remote {self.remote}"
+
+
+def plan_links(keep_links: dict[str, Link], others: list[tuple[ContactRecord, dict[str, Link]]]
+               ) -> tuple[list[tuple[str, Link]], list[str], list[RemoteDeletion]]:
+    """What a merge does with the sync links (remote name -> link, per contact): the links KEEP inherits
+    from the others (remote, link) for remotes where KEEP has no record, KEEP's "hold" links those replace
+    (remote names: a contact kept beside its linked twin by `conflicts resolve --take both`), and the
+    others' remote records the next sync deletes because KEEP has a record of its own there."""
+    inherit: list[tuple[str, Link]] = []
+    replaced: list[str] = []
+    deletions: list[RemoteDeletion] = []
+    taken = {remote for remote, link in keep_links.items() if link.pending != "hold"}
+    for other, links in others:
+        for remote, link in sorted(links.items()):
+            if not link.remote_id or link.pending == "hold":
+                continue  # no remote record (yet): nothing to inherit, nothing to delete
+            if remote in taken:
+                deletions.append(RemoteDeletion(other.uid, other.display_name(), remote, link.remote_id))
+                continue
+            taken.add(remote)
+            inherit.append((remote, link))
+            if remote in keep_links:
+                replaced.append(remote)
+    return inherit, replaced, deletions

@@ -262,3 +262,12 @@ class ExtraProperty(SQLModel, table=True):
     raw: str = Field(description="the unfolded content line exactly as imported")
 
     contact: Contact | None = _parent("Contact", "extra_properties")
+
+
+class ContactAlias(SQLModel, table=True):
+    """A uid that now names another contact: the uid of a contact merged away into it (`rolo merge`), so a
+    card or a REF carrying that uid reaches the contact that absorbed it. Created by migration 0005."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(unique=True, index=True)
+    contact_id: int = Field(sa_column=_contact_fk())

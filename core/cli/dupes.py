@@ -6,6 +6,7 @@ import click
 
 from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.output import console, contact_detail, print_json
+from rolo.core.errors import UserError
 
 
 @click.command()
@@ -39,24 +40,41 @@ def dupes(env: Env, as_json: bool) -> None:
 @click.argument("others", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True, help="Show the merged contact without changing anything.")
 @click.option("--json", "as_json", is_flag=True, help="Print the merged contact as JSON.")
+@click.option("--yes", is_flag=True, help="Merge without asking when a sync will delete remote records.")
 @pass_env
-def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: bool, yes: bool) -> None:
     """Merge OTHERS into KEEP: one contact with the union of their emails, phones, addresses, URLs, labels
     and custom fields; where single values differ KEEP wins and the other value goes to the notes log. The
-    others are deleted (tombstoned, so a sync deletes them remotely).
+    others are deleted (tombstoned) and their uids become aliases of KEEP: `rolo show` and `rolo import`
+    of a card with such a uid reach KEEP, and the card only adds to it.
+
+    KEEP takes over the others' remote records where it has none on that remote, so the next sync updates
+    that record. Where KEEP has a record of its own there, the next sync deletes the other's: rolo says
+    which and asks first (--yes does not ask; without a yes nothing is merged).
 
     \b
     Example:
       rolo merge jon.smith@example.com dd468ec4 --dry-run
       rolo merge jon.smith@example.com dd468ec4
     """
-    merged, log, absorbed = env.book.merge(keep, list(others), dry_run=dry_run)
+    deletions = env.book.merge_remote_deletions(keep, list(others))
+    lines = [d.message() for d in deletions]
+    if deletions and not dry_run and not yes:
+        for line in lines:
+            click.echo(line, err=True)
+        if not click.confirm("Merge anyway?", default=False, err=True):
+            raise UserError("nothing merged", hint="rerun with --yes to merge and let the next sync delete them")
+    merged, log, absorbed = env.book.merge(keep, list(others), dry_run=dry_run, delete_remote=bool(deletions))
     if as_json:
         print_json({"dry_run": dry_run, "contact": merged.to_json(), "log": log,
-                    "merged": [o.uid for o in absorbed]})
+                    "merged": [o.uid for o in absorbed],
+                    "remote_deletions": [{"uid": d.uid, "remote": d.remote, "remote_id": d.remote_id}
+                                         for d in deletions]})
         return
     contact_detail(merged)
     for line in log:
         click.echo(f"  notes log: {line}")
     verb = "would merge" if dry_run else "merged"
     click.echo(f"{verb} {len(absorbed)} contact{'s' if len(absorbed) != 1 else ''} into {merged.uid}")
+    for line in lines:
+        click.echo(line)

@@ -1,4 +1,6 @@
-"""Resolving a REF (uid, unique uid prefix of 6+ characters, email, or phone in any format) to a contact."""
+"""Resolving a REF (uid, unique uid prefix of 6+ characters, email, or phone in any format) to a contact.
+
+The uid of a contact merged away (`rolo merge`) names the contact it was merged into (its alias)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ def resolve_ref(conn: sqlite3.Connection, ref: str, region: str) -> int:
     live = "deleted_at IS NULL"
     for uid in (ref, f"urn:uuid:{ref}"):  # vCard 4.0 uids often carry a urn:uuid: prefix
         row = conn.execute(f"SELECT id FROM contact WHERE uid = ? AND {live}", (uid,)).fetchone()
+        if row:
+            return row[0]
+    for uid in (ref, f"urn:uuid:{ref}"):  # the uid of a contact merged away names the one it went into
+        row = conn.execute(f"SELECT c.id FROM contactalias a JOIN contact c ON c.id = a.contact_id "
+                           f"WHERE a.uid = ? AND c.{live}", (uid,)).fetchone()
         if row:
             return row[0]
     ids: list[int] = []

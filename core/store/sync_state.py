@@ -72,6 +72,12 @@ class SyncState:
                          (remote, contact_id)).fetchone()
         return Link(*row) if row else None
 
+    def contact_links(self, contact_id: int) -> dict[str, Link]:
+        """Every link of one contact, by remote name."""
+        return {row[0]: Link(*row[1:]) for row in self._db.execute(
+            f"SELECT remote, {_LINK_COLUMNS} FROM sync_link WHERE contact_id = ?", (contact_id,)
+        )}
+
     def contact_states(self) -> dict[int, tuple[str, int, str | None, str]]:
         """Every contact's (uid, revision, deleted_at, updated_at), by row id: enough to tell what changed."""
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in self._db.execute(

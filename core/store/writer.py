@@ -158,24 +158,44 @@ class Writer:
         nothing; the others are saved. Later items win when a uid repeats in one batch.
         """
         results: list[SaveResult | RoloError | None] = [None] * len(items)
-        prepared: dict[str, tuple[int, ContactRecord, str | None]] = {}
-        repeated: list[int] = []
+        ready_items: list[tuple[int, ContactRecord, str | None]] = []
         for index, (record, source_hash) in enumerate(items):
             try:
-                ready = self.prepare(record)
+                ready_items.append((index, self.prepare(record), source_hash))
             except RoloError as exc:
                 results[index] = exc
+        # A uid merged away (`rolo merge`) is an alias of the contact that absorbed it: its card goes into
+        # that contact (see _absorb) instead of bringing the merged-away contact back.
+        aliases = self._alias_targets([r.uid for _, r, _ in ready_items])
+        prepared: dict[str, tuple[int, ContactRecord, str | None]] = {}
+        absorbed: dict[str, list[tuple[int, ContactRecord]]] = {}
+        repeated: list[int] = []
+        for index, ready, source_hash in ready_items:
+            if ready.uid in aliases:
+                absorbed.setdefault(aliases[ready.uid], []).append((index, ready))
                 continue
             if ready.uid in prepared:
                 repeated.append(prepared[ready.uid][0])
             prepared[ready.uid] = (index, ready, source_hash)
-        existing = self._existing([uid for uid in prepared])
+        existing = self._existing([*prepared, *absorbed])
         current = {r.id: r for r in reader.load_contacts(self._conn, [row[0] for row in existing.values()])}
+        same_card = set()
+        for uid, (index, record, source_hash) in prepared.items():
+            cid, _, deleted_at, stored_hash = existing.get(uid, (0, 0, None, None))
+            # the very card this live contact was last imported from: it brings nothing new, and what was
+            # added to the contact since (a merge, an edit) stays
+            if cid and deleted_at is None and source_hash is not None and source_hash == stored_hash:
+                results[index] = SaveResult("unchanged", current[cid])
+                same_card.add(uid)
+        if absorbed:
+            self._absorb(absorbed, prepared, same_card, existing, current, repeated)
         now = utc_now()
         inserts, updates = [], []
         for uid, (index, record, source_hash) in prepared.items():
+            if uid in same_card:
+                continue
             if uid in existing:
-                cid, revision, deleted_at = existing[uid]
+                cid, revision, deleted_at, _ = existing[uid]
                 old = current[cid]
                 if deleted_at is None and old.content_key() == record.content_key():
                     results[index] = SaveResult("unchanged", old)
@@ -207,20 +227,82 @@ class Writer:
         for index, record, _ in updates:
             results[index] = SaveResult("updated", record)
             self.changes.append((record, "updated"))
-        for index in repeated:  # an earlier copy of a uid repeated in the batch: superseded by the later one
-            results[index] = SaveResult("unchanged", prepared[items[index][0].uid][1])
+        for index in repeated:  # an earlier copy of a uid repeated in the batch (or a card folded into another)
+            uid = items[index][0].uid
+            results[index] = SaveResult("unchanged", prepared[aliases.get(uid, uid)][1])
         return results  # type: ignore[return-value]
 
-    def _existing(self, uids: list[str]) -> dict[str, tuple[int, int, str | None]]:
+    def _existing(self, uids: list[str]) -> dict[str, tuple[int, int, str | None, str | None]]:
         found = {}
         for start in range(0, len(uids), 500):
             chunk = uids[start : start + 500]
             for row in self._conn.execute(
-                f"SELECT uid, id, revision, deleted_at FROM contact WHERE uid IN ({','.join('?' * len(chunk))})",
-                chunk,
+                "SELECT uid, id, revision, deleted_at, source_hash FROM contact "
+                f"WHERE uid IN ({','.join('?' * len(chunk))})", chunk,
             ):
-                found[row[0]] = (row[1], row[2], row[3])
+                found[row[0]] = (row[1], row[2], row[3], row[4])
         return found
+
+    # -- aliases: the uids of contacts merged away -----------------------------------------------------
+    @cached_property
+    def _any_alias(self) -> bool:
+        # most books have none: an import then pays one query per transaction, not one per batch chunk
+        return self._conn.execute("SELECT 1 FROM contactalias LIMIT 1").fetchone() is not None
+
+    def _alias_targets(self, uids: list[str]) -> dict[str, str]:
+        """alias uid -> uid of the contact it names, for those of these uids that are aliases."""
+        if not uids or not self._any_alias:
+            return {}
+        found = {}
+        for start in range(0, len(uids), 500):
+            chunk = uids[start : start + 500]
+            for alias, uid in self._conn.execute(
+                "SELECT a.uid, c.uid FROM contactalias a JOIN contact c ON c.id = a.contact_id "
+                f"WHERE a.uid IN ({','.join('?' * len(chunk))})", chunk,
+            ):
+                found[alias] = uid
+        return found
+
+    def _absorb(self, absorbed: dict[str, list[tuple[int, ContactRecord]]],
+                prepared: dict[str, tuple[int, ContactRecord, str | None]], same_card: set[str],
+                existing: dict[str, tuple[int, int, str | None, str | None]], current: dict[int, ContactRecord],
+                repeated: list[int]) -> None:
+        """Fold the cards whose uid is an alias into the contact it names, field by field, nothing that
+        contact has removed (`merge.absorb_card`): into the card of that contact in this batch when there
+        is one, else into the contact as stored. The first card stands for the contact in the results,
+        the others are reported unchanged."""
+        from rolo.core.merge import absorb_card
+
+        for uid, cards in absorbed.items():
+            if uid in prepared and uid not in same_card:  # the contact's own card, changed, is in the batch
+                index, base, source_hash = prepared[uid]
+            else:
+                base, source_hash = current[existing[uid][0]], None
+                # the contact's own card (the one it was imported from) stands for it, else the first card
+                index = prepared[uid][0] if uid in prepared else cards[0][0]
+                same_card.discard(uid)  # the main loop compares the result with the contact as stored
+            for card_index, card in cards:
+                base = self.prepare(absorb_card(base, replace(card, uid=uid)))
+                if card_index != index:
+                    repeated.append(card_index)
+            # the alias card's own source hash is not this contact's: the contact keeps its own
+            prepared[uid] = (index, replace(base, uid=uid), source_hash)
+
+    def add_aliases(self, contact_id: int, merged_ids: list[int]) -> None:
+        """Make the uids of these contacts (merged into contact_id, `Book.merge`), and the aliases they
+        had themselves, aliases of contact_id."""
+        for merged_id in merged_ids:
+            self._conn.execute("UPDATE contactalias SET contact_id = ? WHERE contact_id = ?", (contact_id, merged_id))
+            self._conn.execute(
+                "INSERT INTO contactalias (uid, contact_id) SELECT uid, ? FROM contact WHERE id = ? "
+                "ON CONFLICT (uid) DO UPDATE SET contact_id = excluded.contact_id", (contact_id, merged_id),
+            )
+        self.__dict__.pop("_any_alias", None)
+
+    def aliases(self, contact_id: int) -> list[str]:
+        """The uids that are aliases of this contact."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT uid FROM contactalias WHERE contact_id = ? ORDER BY id", (contact_id,))]
 
     def _contact_values(self, r: ContactRecord) -> tuple[Any, ...]:
         return (
@@ -348,6 +430,9 @@ class Writer:
             "WHERE id = ? AND deleted_at IS NOT NULL", (now, contact_id),
         )
         record = self.load(contact_id)
+        # brought back, its uid names it again, not the contact it was merged into
+        self._conn.execute("DELETE FROM contactalias WHERE uid = ?", (record.uid,))
+        self.__dict__.pop("_any_alias", None)
         search.reindex(self._conn, [record])
         self.changes.append((record, "created"))
         return record

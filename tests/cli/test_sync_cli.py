@@ -90,9 +90,11 @@ def test_resolve_both_keeps_the_remote_version_as_a_linked_duplicate(rolo, relm)
     assert [c["uid"] for c in rolo.json("search", "note:merge")] == [twin]
     assert rolo("sync").stdout.strip() == "work: book no changes; remote no changes"
 
-    rolo("merge", result["uid"], twin)  # keep the original: the twin goes, and so does its remote record
-    rolo("sync")
-    assert [c["last_name"] for c in relm.store.contacts()] == ["King"]
+    (record,) = relm.store.contacts()
+    # keep the original: the twin goes, and the original takes over its remote record (issue 10)
+    rolo("merge", result["uid"], twin)
+    assert rolo("sync").stdout.strip() == "work: book no changes; remote 1 updated"
+    assert [(c["id"], c["last_name"]) for c in relm.store.contacts()] == [(record["id"], "King")]
     assert rolo("sync").stdout.strip() == "work: book no changes; remote no changes"
 
 
