@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from rolo.adapters.relm.emulator import RelmEmulator
 from rolo.core.book import Book
 from rolo.core.cli import cli
 
@@ -86,3 +88,21 @@ def rolo(book_path: Path) -> Rolo:
 def vcard_corpus() -> list[Path]:
     """Every real-world vCard file in ../shared/vcards (empty when the folder is absent)."""
     return sorted(SHARED_VCARDS.glob("*.vcf")) if SHARED_VCARDS.is_dir() else []
+
+
+@pytest.fixture(scope="module")
+def relm_module() -> Iterator[RelmEmulator]:
+    """A Relm emulator on 127.0.0.1, one per test module."""
+    with RelmEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def relm(relm_module: RelmEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelmEmulator]:
+    """The module's Relm emulator, reset, its key in RELM_KEY and no system keyring, so `rolo remote add …
+    --token-env RELM_KEY` works as a user types it."""
+    relm_module.reset()
+    monkeypatch.setenv("RELM_KEY", relm_module.api_key)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")  # no keyring: the file
+    yield relm_module
+    relm_module.reset()

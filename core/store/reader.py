@@ -249,45 +249,6 @@ def trashed_contacts(conn: sqlite3.Connection) -> list[dict[str, Any]]:
             for r in rows]
 
 
-def resolve_trashed_ref(conn: sqlite3.Connection, ref: str) -> int:
-    """The row id of the one deleted contact REF names (uid, uid prefix of 6+ characters, or email);
-    NotFoundError or AmbiguousRefError otherwise."""
-    from rolo.core.emails import email_key
-    from rolo.core.errors import AmbiguousRefError, NotFoundError, UserError
-    from rolo.core.store.refs import MIN_PREFIX
-
-    ref = ref.strip()
-    if not ref:
-        raise UserError("empty contact reference")
-    trashed = "deleted_at IS NOT NULL"
-    for uid in (ref, f"urn:uuid:{ref}"):
-        row = conn.execute(f"SELECT id FROM contact WHERE uid = ? AND {trashed}", (uid,)).fetchone()
-        if row:
-            return row[0]
-    ids: list[int] = []
-    if "@" in ref:
-        ids = [r[0] for r in conn.execute(
-            f"SELECT DISTINCT e.contact_id FROM email e JOIN contact c ON c.id = e.contact_id "
-            f"WHERE e.address_key = ? AND c.{trashed}", (email_key(ref.removeprefix("mailto:")),)
-        )]
-    if not ids and len(ref) >= MIN_PREFIX:
-        escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = conn.execute(
-            f"SELECT id, uid FROM contact WHERE (uid LIKE ? ESCAPE '\\' OR uid LIKE ? ESCAPE '\\') AND {trashed} "
-            "LIMIT 21", (escaped + "%", "urn:uuid:" + escaped + "%")
-        ).fetchall()
-        ids = [i for i, uid in rows if uid.removeprefix("urn:uuid:").startswith(ref)]
-    if not ids:
-        raise NotFoundError(f"no contact in the trash matches {ref!r}", hint="rolo trash lists it")
-    if len(ids) > 1:
-        marks = ",".join("?" * len(ids[:20]))
-        candidates = [f"{uid} ({name})" if name else uid for uid, name in conn.execute(
-            f"SELECT uid, formatted_name FROM contact WHERE id IN ({marks}) ORDER BY uid", ids[:20])]
-        raise AmbiguousRefError(f"{ref!r} matches {len(ids)} contacts in the trash: {', '.join(candidates)}",
-                                candidates=candidates)
-    return ids[0]
-
-
 def trash_to_purge(conn: sqlite3.Connection, deleted_before: str | None) -> tuple[list[int], dict[str, int]]:
     """The trashed contacts deleted before this time (all when None) that can be purged, and how many more
     were kept per remote because a sync has not deleted them there yet (a link with a remote id)."""

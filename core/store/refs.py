@@ -19,17 +19,19 @@ def _describe(conn: sqlite3.Connection, ids: list[int]) -> list[str]:
     return [f"{uid} ({name})" if name else uid for uid, name in rows]
 
 
-def resolve_ref(conn: sqlite3.Connection, ref: str, region: str) -> int:
-    """The row id of the one live contact REF names; NotFoundError or AmbiguousRefError otherwise."""
+def resolve_ref(conn: sqlite3.Connection, ref: str, region: str, *, trashed: bool = False) -> int:
+    """The row id of the one live contact REF names (with `trashed`, the one deleted contact: `rolo
+    restore`); NotFoundError or AmbiguousRefError otherwise."""
     ref = ref.strip()
     if not ref:
         raise UserError("empty contact reference")
-    live = "deleted_at IS NULL"
+    live = "deleted_at IS NOT NULL" if trashed else "deleted_at IS NULL"
+    where = " in the trash" if trashed else ""
     for uid in (ref, f"urn:uuid:{ref}"):  # vCard 4.0 uids often carry a urn:uuid: prefix
         row = conn.execute(f"SELECT id FROM contact WHERE uid = ? AND {live}", (uid,)).fetchone()
         if row:
             return row[0]
-    for uid in (ref, f"urn:uuid:{ref}"):  # the uid of a contact merged away names the one it went into
+    for uid in () if trashed else (ref, f"urn:uuid:{ref}"):  # a merged-away uid names the one it went into
         row = conn.execute(f"SELECT c.id FROM contactalias a JOIN contact c ON c.id = a.contact_id "
                            f"WHERE a.uid = ? AND c.{live}", (uid,)).fetchone()
         if row:
@@ -59,10 +61,11 @@ def resolve_ref(conn: sqlite3.Connection, ref: str, region: str) -> int:
         kind = "uid prefix" if ids else kind
     if not ids:
         hint = None if len(ref) >= MIN_PREFIX or "@" in ref else f"a uid prefix needs {MIN_PREFIX}+ characters"
-        raise NotFoundError(f"no contact matches {ref!r}", hint=hint)
+        raise NotFoundError(f"no contact{where} matches {ref!r}", hint=hint or ("rolo trash lists it" if trashed
+                                                                               else None))
     if len(ids) > 1:
         candidates = _describe(conn, ids[:20])
         raise AmbiguousRefError(
-            f"{ref!r} ({kind}) matches {len(ids)} contacts: {', '.join(candidates)}", candidates=candidates
+            f"{ref!r} ({kind}) matches {len(ids)} contacts{where}: {', '.join(candidates)}", candidates=candidates
         )
     return ids[0]

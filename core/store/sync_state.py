@@ -100,16 +100,8 @@ class SyncState:
                   local_snapshot: Any, remote_snapshot: Any, local_revision: int | None,
                   remote_version: str | None) -> None:
         """Create or replace a contact's link with fresh snapshots, clearing any pending marker."""
-        self._db.execute(
-            "INSERT INTO sync_link (remote, contact_id, remote_id, local_snapshot, remote_snapshot, local_revision, "
-            "remote_version, pending, pending_key, pending_data, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, "
-            "NULL, ?) ON CONFLICT (remote, contact_id) DO UPDATE SET remote_id = excluded.remote_id, "
-            "local_snapshot = excluded.local_snapshot, remote_snapshot = excluded.remote_snapshot, "
-            "local_revision = excluded.local_revision, remote_version = excluded.remote_version, pending = NULL, "
-            "pending_key = NULL, pending_data = NULL, synced_at = excluded.synced_at",
-            (remote, contact_id, remote_id, _text(local_snapshot), _text(remote_snapshot), local_revision,
-             remote_version, utc_now()),
-        )
+        self.save_links(remote, [(contact_id, remote_id, local_snapshot, remote_snapshot,  # type: ignore[list-item]
+                                  local_revision, remote_version)])
 
     def save_links(self, remote: str, rows: list[tuple[int, str, Any, Any, int | None, str | None]]
                    ) -> None:

@@ -418,8 +418,10 @@ class Writer:
 
     # -- the trash -------------------------------------------------------------------------------------
     def resolve_trashed(self, ref: str) -> int:
-        """Row id of the deleted contact a REF names (see `reader.resolve_trashed_ref`)."""
-        return reader.resolve_trashed_ref(self._conn, ref)
+        """Row id of the deleted contact a REF names (see rolo.core.store.refs)."""
+        from rolo.core.store.refs import resolve_ref
+
+        return resolve_ref(self._conn, ref, self.region, trashed=True)
 
     def restore(self, contact_id: int) -> ContactRecord:
         """Bring a deleted contact back: clear its deletion, bump its revision (so the next sync pushes it

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,21 +107,6 @@ def test_merging_into_a_contact_carries_the_aliases_it_absorbed(rolo, tmp_path):
 
 
 # -- remote links -------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def relm_module() -> Iterator[RelmEmulator]:
-    with RelmEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def relm(relm_module: RelmEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelmEmulator]:
-    relm_module.reset()
-    monkeypatch.setenv("RELM_KEY", relm_module.api_key)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    yield relm_module
-    relm_module.reset()
-
-
 def _remote(rolo, relm: RelmEmulator) -> None:
     rolo("remote", "add", "work", "--adapter", "relm", "--url", relm.url, "--token-env", "RELM_KEY")
 

@@ -7,26 +7,9 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from rolo.adapters.relm.emulator import RelmEmulator
-
-
-@pytest.fixture(scope="module")
-def relm_module() -> Iterator[RelmEmulator]:
-    with RelmEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def relm(relm_module: RelmEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelmEmulator]:
-    relm_module.reset()
-    monkeypatch.setenv("RELM_KEY", relm_module.api_key)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")  # no keyring: the file
-    yield relm_module
-    relm_module.reset()
 
 
 def _contact(relm: RelmEmulator, email: str) -> dict:

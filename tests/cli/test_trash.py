@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 from rolo.adapters.relm.emulator import RelmEmulator
@@ -105,21 +104,6 @@ def test_trash_empty_cascades_to_children(rolo, people):
 
 
 # -- with a remote: tombstones still reach it, and nothing linked is purged before they do ------------------
-@pytest.fixture(scope="module")
-def relm_module() -> Iterator[RelmEmulator]:
-    with RelmEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def relm(relm_module: RelmEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelmEmulator]:
-    relm_module.reset()
-    monkeypatch.setenv("RELM_KEY", relm_module.api_key)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    yield relm_module
-    relm_module.reset()
-
-
 def _remote_emails(relm: RelmEmulator) -> list[str]:
     return sorted(c["email"] for c in relm.store.contacts())
 
