@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 from rolo.core.errors import NotFoundError, RoloError, UserError
 from rolo.core.sync import merge, remotes
 from rolo.core.sync import service as services
-from rolo.core.sync.engine import EXIT_ERROR, MODES, Report, SyncEngine, SyncOptions
+from rolo.core.sync.engine import EXIT_ERROR, Report, SyncEngine, SyncOptions
+from rolo.core.sync.engine.context import check_run
 from rolo.core.sync.remotes import Remote
 from rolo.core.sync.results import (
     AdapterInfo,
@@ -92,13 +93,6 @@ def parse_interval(every: str | float) -> float:
     if interval < 1:
         raise UserError("--every must be at least 1s")
     return interval
-
-
-def _check_run(mode: str, policy: str | None) -> None:
-    if mode not in MODES:
-        raise UserError(f"unknown sync mode {mode!r} (both, pull or push)")
-    if policy is not None:
-        remotes.check_policy(policy)
 
 
 # -- the API ---------------------------------------------------------------------------------------------------
@@ -282,7 +276,7 @@ class SyncAPI:
         Raises:
             UserError, AdapterError: the run failed as a whole (the journal records it).
         """
-        _check_run(mode, policy)
+        check_run(mode, policy)
         remote = remotes.get_remote(self.config, name)
         options = SyncOptions(policy=policy or remote.conflict, mode=mode, dry_run=dry_run,
                               force_delete=force_delete, full=full, progress=progress)
@@ -329,7 +323,7 @@ class SyncAPI:
             every remote's outcome; `exit_code` 0, 1 (a remote failed) or 3 (records skipped).
         """
         targets = self.sync_targets(names)
-        _check_run(mode, policy)
+        check_run(mode, policy)
         result = SyncResult()
         for name in targets:
             outcome = self._outcome(name, raise_errors, policy=policy, mode=mode, dry_run=dry_run,
@@ -349,7 +343,7 @@ class SyncAPI:
         """
         interval = parse_interval(every)
         targets = self.sync_targets(names)
-        _check_run(options.get("mode", "both"), options.get("policy"))
+        check_run(options.get("mode", "both"), options.get("policy"))
         periodic = _PeriodicSync(self, targets, interval, options, on_result, raise_errors)
         periodic.run(stop)
         return periodic.report

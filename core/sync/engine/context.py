@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from rolo.core.errors import UserError
 from rolo.core.sync.form import SyncForm
+from rolo.core.sync.remotes import check_policy
 
 if TYPE_CHECKING:
     import pluggy
@@ -17,6 +19,14 @@ if TYPE_CHECKING:
     from rolo.core.sync.engine.report import Report
 
 MODES = ("both", "pull", "push")
+
+
+def check_run(mode: str, policy: str | None) -> None:
+    """Refuse a sync mode or conflict policy that does not exist (None: the remote's own policy)."""
+    if mode not in MODES:
+        raise UserError(f"unknown sync mode {mode!r} (both, pull or push)")
+    if policy is not None:
+        check_policy(policy)
 TX = 500  # contacts per local transaction
 GROUP = 50  # single remote writes per pending-marker transaction
 

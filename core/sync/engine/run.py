@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rolo.core.errors import UserError
-from rolo.core.sync import merge
 from rolo.core.sync.engine.apply import apply_pulled, pull_activity
-from rolo.core.sync.engine.context import MODES, Run, SyncOptions
+from rolo.core.sync.engine.context import Run, SyncOptions, check_run
 from rolo.core.sync.engine.listing import classify, list_remote
 from rolo.core.sync.engine.plan import describe, make_plan
 from rolo.core.sync.engine.push import push
@@ -26,10 +24,7 @@ class SyncEngine:
     def __init__(self, book: Book, remote: str, adapter: Adapter, options: SyncOptions | None = None,
                  plugin_manager: pluggy.PluginManager | None = None) -> None:
         options = options or SyncOptions()
-        if options.mode not in MODES:
-            raise UserError(f"unknown sync mode {options.mode!r}")
-        if options.policy not in merge.POLICIES:
-            raise UserError(f"unknown conflict policy {options.policy!r} (local, remote or newest)")
+        check_run(options.mode, options.policy)
         pm = plugin_manager if plugin_manager is not None else book.plugin_manager
         self.context = Run(book, remote, adapter, adapter.capabilities, options, pm,
                            Report(remote, options.mode, options.dry_run))
