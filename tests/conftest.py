@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,20 @@ class Rolo:
 def rolo(book_path: Path) -> Rolo:
     """The `rolo` command bound to a fresh book."""
     return Rolo(book_path)
+
+
+def python_editor(tmp_path: Path, body: str) -> str:
+    """An $EDITOR command running a Python snippet on the file `p` (`n`: how many times it ran before)."""
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys, os, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "count_file = pathlib.Path(__file__).with_suffix('.count')\n"
+        "n = int(count_file.read_text()) if count_file.exists() else 0\n"
+        "count_file.write_text(str(n + 1))\n"
+        f"{body}\n"
+    )
+    return f'"{sys.executable}" "{script}"'
 
 
 def vcard_corpus() -> list[Path]:

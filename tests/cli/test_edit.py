@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import python_editor
 
 
 def _editor(tmp_path: Path, body: str) -> str:
     """An $EDITOR that rewrites the file with a Python snippet (`text` in, `text` out)."""
-    script = tmp_path / "editor.py"
-    script.write_text(
-        "import sys, pathlib\n"
-        "p = pathlib.Path(sys.argv[1])\n"
-        "text = p.read_text()\n"
-        "count_file = pathlib.Path(__file__).with_suffix('.count')\n"
-        "n = int(count_file.read_text()) if count_file.exists() else 0\n"
-        "count_file.write_text(str(n + 1))\n"
-        f"{body}\n"
-        "p.write_text(text)\n"
-    )
-    return f'"{sys.executable}" "{script}"'
+    return python_editor(tmp_path, f"text = p.read_text()\n{body}\np.write_text(text)")
 
 
 @pytest.fixture

@@ -3,24 +3,15 @@ editor that deletes or garbles the file is an abort with one line, with nothing 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import python_editor
 
 
 def _editor(tmp_path: Path, body: str) -> str:
     """An $EDITOR running a Python snippet on the file `p` (`n`: how many times it ran before)."""
-    script = tmp_path / "editor.py"
-    script.write_text(
-        "import sys, os, pathlib\n"
-        "p = pathlib.Path(sys.argv[1])\n"
-        "count_file = pathlib.Path(__file__).with_suffix('.count')\n"
-        "n = int(count_file.read_text()) if count_file.exists() else 0\n"
-        "count_file.write_text(str(n + 1))\n"
-        f"{body}\n"
-    )
-    return f'"{sys.executable}" "{script}"'
+    return python_editor(tmp_path, body)
 
 
 @pytest.fixture
