@@ -43,6 +43,7 @@ class Book:
         # idle write connections: one per thread writing at once (the watcher and a sync in `rolo daemon`)
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._unheard: set[str] = set()  # hooks the plugin index says no plugin implements
 
     # -- connections -------------------------------------------------------------------------------------
     @property
@@ -117,9 +118,14 @@ class Book:
         installed plugins says none does (see rolo.core.plugin_index)."""
         if "plugin_manager" in self.__dict__:  # loaded, or given by the caller
             return True
+        if hook in self._unheard:  # asked before: the index is read once per book, not per transaction
+            return False
         from rolo.core import plugin_index
 
-        return plugin_index.implemented(hook) is not False
+        if plugin_index.implemented(hook) is False:
+            self._unheard.add(hook)
+            return False
+        return True
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
