@@ -23,7 +23,7 @@ from rolo.core.record import ContactRecord, LogEntry
 from rolo.core.store import connection, reader, search
 from rolo.core.store.sync_state import SyncState
 from rolo.core.store.writer import SaveResult, Writer
-from rolo.core.values import new_uid, normalize_birthday, sort_key, utc_now
+from rolo.core.values import book_time, new_uid, normalize_birthday, sort_key, utc_now
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -250,9 +250,7 @@ class Book:
         kept per remote."""
         from datetime import UTC, datetime, timedelta
 
-        before = None
-        if older_than is not None:
-            before = (datetime.now(UTC) - timedelta(seconds=older_than)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        before = None if older_than is None else book_time(datetime.now(UTC) - timedelta(seconds=older_than))
         if dry_run:
             with self.snapshot() as db:
                 ids, kept = reader.trash_to_purge(db, before)

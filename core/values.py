@@ -13,9 +13,14 @@ from rolo.core.record import ContactRecord
 _BIRTHDAY = re.compile(r"^(?:(\d{4})|--)-?(\d{2})-?(\d{2})$")
 
 
+def book_time(moment: datetime) -> str:
+    """An aware instant as the book stores times: ISO 8601 UTC, seconds, with `Z` (text order is time order)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def utc_now() -> str:
-    """The current time as stored in the book: ISO 8601 UTC, seconds, with `Z`."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current time as stored in the book."""
+    return book_time(datetime.now(UTC))
 
 
 def new_uid() -> str:

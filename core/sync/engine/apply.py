@@ -19,7 +19,7 @@ from rolo.core.fields import FieldDefinition, field_key
 from rolo.core.sync.engine.context import TX, Progress
 from rolo.core.sync.engine.report import conflict, skip
 from rolo.core.sync.form import SyncForm, apply_changes
-from rolo.core.values import utc_now
+from rolo.core.values import book_time, utc_now
 
 if TYPE_CHECKING:
     from rolo.core.record import ContactRecord
@@ -186,5 +186,4 @@ def _book_time(text: str) -> str | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (TypeError, ValueError):
         return None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return book_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
