@@ -217,10 +217,7 @@ class Book:
 
     def delete(self, ref: str) -> ContactRecord:
         """Tombstone a contact: it disappears from reads but stays for sync to propagate the deletion."""
-        with self.transaction() as tx:
-            record = tx.load(tx.resolve(ref))
-            tx.tombstone(record)
-            return record
+        return self.delete_many([ref])[0]
 
     # -- the trash: deleted contacts, kept until a sync has deleted them remotely and the user empties it ---
     def delete_many(self, refs: list[str]) -> list[ContactRecord]:
