@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import UserError
 from rolo.core.fields import FieldDefinition
+from rolo.core.history import ChangeContext
 from rolo.core.record import ContactRecord, LogEntry
 from rolo.core.store import connection, reader, search
 from rolo.core.store.sync_state import SyncState
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from rolo.core.models import Contact
+
 
 __all__ = ["Book", "SaveResult", "Writer", "new_uid", "normalize_birthday", "sort_key", "utc_now"]
 
@@ -44,6 +46,10 @@ class Book:
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._unheard: set[str] = set()  # hooks the plugin index says no plugin implements
+        # What writes are part of (rolo.core.history): `recording()` sets it per thread for a block; else
+        # `context`, when set (the CLI sets one per command), else each transaction is a change set of its own.
+        self.context: ChangeContext | None = None
+        self._recording = threading.local()
 
     # -- connections -------------------------------------------------------------------------------------
     @property
@@ -79,9 +85,11 @@ class Book:
             conn = connection.write_connection(self.location)
         try:
             connection.begin_write(conn)
-            writer = Writer(conn, self.region)
+            context = self._current_context()
+            writer = Writer(conn, self.region, context)
             try:
                 yield writer
+                changeset_id = writer.history.flush()
             except BaseException:
                 conn.rollback()
                 raise
@@ -89,6 +97,7 @@ class Book:
         except BaseException:
             conn.close()
             raise
+        context.changeset_id = changeset_id  # the next transaction of this context writes into the same set
         with self._lock:
             self._idle.append(conn)
         if writer.changes and self._listened_to("contact_changed"):
@@ -96,6 +105,25 @@ class Book:
             if hook.get_hookimpls():
                 for record, change in writer.changes:
                     hook(book=self, record=record, change=change)
+
+    def _current_context(self) -> ChangeContext:
+        stack = getattr(self._recording, "stack", None)
+        if stack:
+            return stack[-1]
+        return self.context or ChangeContext()
+
+    @contextmanager
+    def recording(self, context: ChangeContext) -> Iterator[ChangeContext]:
+        """Record the writes of this block (in this thread) as one change set described by `context`; its
+        `changeset_id` names the set once a write has committed (None: nothing changed)."""
+        stack = getattr(self._recording, "stack", None)
+        if stack is None:
+            stack = self._recording.stack = []
+        stack.append(context)
+        try:
+            yield context
+        finally:
+            stack.pop()
 
     @property
     def sync_state(self) -> SyncState:
@@ -301,10 +329,16 @@ class Book:
             for other in others:
                 tx.tombstone(other)
             tx.add_aliases(keep.id, [o.id for o in others])  # type: ignore[arg-type, misc]
+            keep_links = state.contact_links(keep.id)  # type: ignore[arg-type]
             for remote in replaced:  # a hold (`conflicts resolve --take both`) gives way to the record
                 state.drop_links(remote, [keep.id])  # type: ignore[list-item]
-            for _, link in inherit:
+                tx.history.record(keep.id, "relinked", {  # type: ignore[arg-type]
+                    "holds": [[{"remote": remote, "key": keep_links[remote].pending_key}], []]})
+            for remote, link in inherit:
                 state.move_link(link.id, keep.id)  # type: ignore[arg-type]
+                # so that an undo of the merge gives the record back to the contact merged away
+                tx.history.record(link.contact_id, "relinked",
+                                  {"links": [[{"remote": remote, "remote_id": link.remote_id}], []]})
             entries = [f"merged {o.display_name()} ({o.uid}) into this contact" for o in others] + log
             saved = tx.save(merged).record
             tx.add_notes((saved.id, entry, None, None) for entry in entries)  # type: ignore[misc]
@@ -386,6 +420,53 @@ class Book:
             nid, contact_id, at, body, _ = tx.remove_note(note_id)
             return {"id": nid, "uid": tx.load(contact_id).uid, "at": at, "text": body}
 
+    # -- history and undo (rolo.core.history) ------------------------------------------------------------
+    def history(self, ref: str | None = None, *, limit: int | None = 20, changes: int | None = 20
+                ) -> list[dict[str, Any]]:
+        """Change sets, newest first (only those touching the contact REF names, when given), each
+        {id, at, actor, command, source, undoes, undone_by, contacts, ops, changes, more_changes}: `changes`
+        lists the first `changes` contact changes {uid, name, op, fields, note} (only REF's, when given)."""
+        from rolo.core.history.report import change_set_entries
+        from rolo.core.store import history
+        from rolo.core.store.refs import resolve_ref
+
+        with self.snapshot() as db:
+            contact_id = resolve_ref(db, ref, self.region) if ref is not None else None
+            sets = history.change_sets(db, contact_id=contact_id, limit=limit)
+            return [change_set_entries(s, history.changes(db, s["id"], contact_id=contact_id), changes)
+                    for s in sets]
+
+    def undo(self, change_id: int | None = None, *, dry_run: bool = False) -> Any:
+        """Revert a change set (default: the last one a person made that is not undone yet) as a new change
+        set; returns a `rolo.core.history.undo.UndoReport`. With dry_run, what it would do, nothing written."""
+        from rolo.core.errors import NotFoundError
+        from rolo.core.history.undo import UndoReport, undo_changeset
+        from rolo.core.store import history
+
+        with self.snapshot() as db:
+            if change_id is None:
+                change_id = history.last_undoable(db)
+                if change_id is None:
+                    raise UserError("nothing to undo", hint="rolo history lists what changed")
+            found = history.change_sets(db, changeset_id=change_id)
+        if not found:
+            raise NotFoundError(f"no change {change_id}", hint="rolo history lists the change ids")
+        if found[0]["undone_by"] is not None:
+            raise UserError(f"change {change_id} was already undone by change {found[0]['undone_by']}",
+                            hint=f"rolo undo {found[0]['undone_by']} redoes it")
+        report = UndoReport(change_id, dry_run=dry_run)
+        base = self._current_context()
+        context = ChangeContext(actor=base.actor, command=base.command, source=base.source, undoes=change_id)
+        try:
+            with self.recording(context), self.transaction() as tx:
+                undo_changeset(tx, change_id, report)
+                if dry_run:
+                    raise _Rollback
+        except _Rollback:
+            return report
+        report.changeset_id = context.changeset_id
+        return report
+
     # -- typed SQLModel objects, for library users ---------------------------------------------------------
     # rolo's commands never call these: they import SQLAlchemy (about 0.3 s), so it is imported here only.
     @contextmanager
@@ -417,3 +498,7 @@ class Book:
 
         with self.session() as session:
             return orm.contacts(session, label=label)
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to roll it back on purpose (a dry run)."""

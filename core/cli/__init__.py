@@ -14,6 +14,8 @@ from rolo.core import __version__
 from rolo.core.cli.context import Env
 from rolo.core.errors import RoloError
 
+ARGV_KEY = "rolo.argv"  # click Context.meta key: the command line's arguments, for the history
+
 # command name -> "module:attribute" under rolo.core.cli
 COMMANDS = {
     "add": "contacts:add",
@@ -40,6 +42,8 @@ COMMANDS = {
     "conflicts": "sync:conflicts",
     "daemon": "sync:daemon",
     "emulate": "sync:emulate",
+    "history": "history:history",
+    "undo": "history:undo",
 }
 
 
@@ -70,6 +74,13 @@ class LazyGroup(click.Group):
             return self.plugin_commands().get(name)
         module, attr = target.split(":")
         return getattr(importlib.import_module(f"rolo.core.cli.{module}"), attr)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        argv = list(args)  # before parsing consumes them: the command line the history records
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta.setdefault(ARGV_KEY, argv)
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -74,8 +74,10 @@ def add(env: Env, name, given, family, nickname, emails, phones, urls, labels, f
 @click.option("--vcard", "as_vcard", is_flag=True, help="Print the contact as a vCard.")
 @click.option("--vcard-version", type=click.Choice(["3.0", "4.0"]), default="3.0", show_default=True,
               help="vCard version for --vcard.")
+@click.option("--history", "with_history", is_flag=True,
+              help="Show the contact's changes instead, newest first (as `rolo history REF`).")
 @pass_env
-def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str) -> None:
+def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str, with_history: bool) -> None:
     """Show one contact: everything rolo knows about it, with the latest entries of its notes log
     (`--json`: all of them, as `log`).
 
@@ -83,9 +85,18 @@ def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str) 
     Example:
       rolo show ada@example.com
       rolo show 3f2a9c --json
+      rolo show ada@example.com --history
     """
     if as_json and as_vcard:
         raise click.UsageError("choose one of --json and --vcard")
+    if with_history:
+        if as_vcard:
+            raise click.UsageError("choose one of --history and --vcard")
+        from rolo.core.cli.history import print_history
+
+        entries = env.book.history(ref, limit=None, changes=None)
+        print_json(entries) if as_json else print_history(entries, one_contact=True)
+        return
     from rolo.core.exporter import contact_with_log
 
     (record,) = env.book.with_log([env.book.get(ref)])

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rolo.core.book import Book
     from rolo.core.config import Config
     from rolo.core.sync.api import SyncAPI
+    from rolo.core.history import ChangeContext
 
 __all__ = ["Env", "pass_env"]
 
@@ -72,8 +73,20 @@ class Env:
         from rolo.core.config import resolve_book_location
 
         book = Book(resolve_book_location(self.book_option, self.config), region=self.config.default_region)
+        book.context = self.change_context()
         self._opened.append(book)
         return book
+
+    @staticmethod
+    def change_context() -> ChangeContext:
+        """What this command's writes are in the history: one change set, made by a person, with the command
+        line (secrets masked)."""
+        from rolo.core.cli import ARGV_KEY
+        from rolo.core.history import ChangeContext, command_line
+
+        ctx = click.get_current_context(silent=True)
+        argv = ctx.find_root().meta.get(ARGV_KEY, []) if ctx is not None else []
+        return ChangeContext(command=command_line(argv))
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:

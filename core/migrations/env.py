@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 import rolo.core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import rolo.core.sync.models  # noqa: F401  (the sync state tables)
+import rolo.core.history.models  # noqa: F401  (the history tables)
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")

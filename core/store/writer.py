@@ -18,9 +18,12 @@ from typing import Any
 from rolo.core.emails import email_key
 from rolo.core.errors import NotFoundError, RoloError, UserError, ValidationError
 from rolo.core.fields import FIELD_TYPES, FieldDefinition, field_key, validate_field_name
+from rolo.core.history import ChangeContext
+from rolo.core.history.fields import contact_fields, diff
 from rolo.core.phones import to_e164
 from rolo.core.record import ContactRecord, LogEntry
-from rolo.core.store import reader, search
+from rolo.core.store import history, reader, search
+from rolo.core.store.history import Recorder
 from rolo.core.store.sync_state import SyncState
 from rolo.core.values import normalize_birthday, sort_key, utc_now
 
@@ -36,7 +39,7 @@ class SaveResult:
 class Writer:
     """Write operations inside one open transaction. Obtain one from `Book.transaction()`."""
 
-    def __init__(self, conn: sqlite3.Connection, region: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, region: str, context: ChangeContext | None = None) -> None:
         self.region = region
         # The transaction's connection: reads through it (reader, sync_state) see this transaction's writes.
         # Only rolo.core.store functions take it; everything else calls the methods here.
@@ -45,6 +48,8 @@ class Writer:
         self.changes: list[tuple[ContactRecord, str]] = []  # for the contact_changed hook, after commit
         self._orgs: dict[str, int] = {}
         self._labels: dict[str, int] = {}
+        # every change to a contact is recorded here, in the change set the context names (rolo.core.history)
+        self.history = Recorder(conn, context or ChangeContext())
 
     @cached_property
     def sync_state(self) -> SyncState:
@@ -144,14 +149,18 @@ class Writer:
             record.formatted_name = record.display_name()
         return record
 
-    def save(self, record: ContactRecord, *, source_hash: str | None = None) -> SaveResult:
-        """Insert or update by uid; an unchanged contact is left alone (revision and timestamps kept)."""
-        (result,) = self.save_many([(record, source_hash)])
+    def save(self, record: ContactRecord, *, source_hash: str | None = None,
+             as_of: tuple[int, str] | None = None) -> SaveResult:
+        """Insert or update by uid; an unchanged contact is left alone (revision and timestamps kept).
+        `as_of` (revision, updated_at) stores an update with these instead of the next revision and now:
+        for an undo that puts a contact back exactly as it was (see rolo.core.history.undo)."""
+        (result,) = self.save_many([(record, source_hash)], as_of={record.uid: as_of} if as_of else None)
         if isinstance(result, Exception):
             raise result
         return result
 
-    def save_many(self, items: list[tuple[ContactRecord, str | None]]) -> list[SaveResult | RoloError]:
+    def save_many(self, items: list[tuple[ContactRecord, str | None]], *,
+                  as_of: dict[str, tuple[int, str]] | None = None) -> list[SaveResult | RoloError]:
         """Upsert many contacts by uid, with one statement per table for the whole batch.
 
         A record the book refuses (a ValidationError...) gets its error in the result list and writes
@@ -201,8 +210,13 @@ class Writer:
                     results[index] = SaveResult("unchanged", old)
                     continue
                 record.id, record.created_at = cid, old.created_at
-                record.revision, record.updated_at = revision + 1, now
+                record.revision, record.updated_at = (as_of or {}).get(uid, (revision + 1, now))
                 updates.append((index, record, source_hash))
+                change = diff(contact_fields(old), contact_fields(record))
+                if deleted_at is not None:
+                    change["deleted"] = [True, False]
+                change["@revision"], change["@updated_at"] = [revision, record.revision], [old.updated_at, now]
+                self.history.record(cid, "updated", change)
             else:
                 record.created_at = record.created_at or now
                 record.updated_at, record.revision = now, 1
@@ -224,6 +238,7 @@ class Writer:
         for index, record, _ in inserts:
             results[index] = SaveResult("created", record)
             self.changes.append((record, "created"))
+            self.history.record(record.id, "created")  # type: ignore[arg-type]
         for index, record, _ in updates:
             results[index] = SaveResult("updated", record)
             self.changes.append((record, "updated"))
@@ -335,10 +350,15 @@ class Writer:
 
     def tombstone(self, record: ContactRecord) -> None:
         """Mark a contact deleted (kept for sync) and drop it from the index."""
+        revision, updated_at = self._conn.execute(
+            "SELECT revision, updated_at FROM contact WHERE id = ?", (record.id,)).fetchone()
+        now = utc_now()
         self._conn.execute(
             "UPDATE contact SET deleted_at = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
-            (utc_now(), utc_now(), record.id),
+            (now, now, record.id),
         )
+        self.history.record(record.id, "deleted", {  # type: ignore[arg-type]
+            "deleted": [False, True], "@revision": [revision, revision + 1], "@updated_at": [updated_at, now]})
         search.unindex(self._conn, [record.id])  # type: ignore[list-item]
         self.changes.append((record, "deleted"))
 
@@ -358,17 +378,26 @@ class Writer:
             if cursor.rowcount:
                 added[contact_id] = None
                 count += 1
+                entry = {"id": cursor.lastrowid, "at": at or now, "text": body, "source": key}
+                self.history.record(contact_id, "note", {"log": [None, entry]})
         search.reindex(self._conn, reader.load_contacts(self._conn, list(added)))
         return count
 
     # -- labels and fields -----------------------------------------------------------------------------
     def rename_label(self, old: str, new: str) -> int:
+        """Rename a label, or merge it into the label already named `new`; the contacts that carried it
+        change (revision, history). Returns how many live contacts carry the label now."""
         if not new.strip():
             raise UserError("the new label name is empty")
         row = self._conn.execute("SELECT id FROM label WHERE name_key = ?", (old.strip().casefold(),)).fetchone()
         if row is None:
             raise NotFoundError(f"no label named {old!r}")
         old_id = row[0]
+        carried = [r[0] for r in self._conn.execute(
+            "SELECT c.id FROM contactlabel cl JOIN contact c ON c.id = cl.contact_id "
+            "WHERE cl.label_id = ? AND c.deleted_at IS NULL", (old_id,)
+        )]
+        before = reader.load_contacts(self._conn, carried)
         target = self._conn.execute(
             "SELECT id FROM label WHERE name_key = ?", (new.strip().casefold(),)
         ).fetchone()
@@ -383,16 +412,20 @@ class Writer:
             )
             self._conn.execute("DELETE FROM label WHERE id = ?", (old_id,))
             old_id = target[0]
-        ids = [r[0] for r in self._conn.execute(
-            "SELECT c.id FROM contactlabel cl JOIN contact c ON c.id = cl.contact_id "
-            "WHERE cl.label_id = ? AND c.deleted_at IS NULL", (old_id,)
-        )]
         now = utc_now()
         self._conn.executemany(
-            "UPDATE contact SET updated_at = ?, revision = revision + 1 WHERE id = ?", [(now, i) for i in ids]
+            "UPDATE contact SET updated_at = ?, revision = revision + 1 WHERE id = ?", [(now, i) for i in carried]
         )
-        search.reindex(self._conn, reader.load_contacts(self._conn, ids))
-        return len(ids)
+        after = reader.load_contacts(self._conn, carried)
+        for was, now_is in zip(before, after, strict=True):
+            if was.labels != now_is.labels:
+                self.history.record(was.id, "updated", {  # type: ignore[arg-type]
+                    "labels": [was.labels, now_is.labels], "@revision": [was.revision, now_is.revision],
+                    "@updated_at": [was.updated_at, now]})
+        search.reindex(self._conn, after)
+        return self._conn.execute(
+            "SELECT count(*) FROM contactlabel cl JOIN contact c ON c.id = cl.contact_id "
+            "WHERE cl.label_id = ? AND c.deleted_at IS NULL", (old_id,)).fetchone()[0]
 
     def define_field(self, definition: FieldDefinition) -> FieldDefinition:
         validate_field_name(definition.name)
@@ -427,10 +460,15 @@ class Writer:
         """Bring a deleted contact back: clear its deletion, bump its revision (so the next sync pushes it
         again, or re-creates it where it was deleted) and put it back in the search index."""
         now = utc_now()
-        self._conn.execute(
+        revision, updated_at = self._conn.execute(
+            "SELECT revision, updated_at FROM contact WHERE id = ?", (contact_id,)).fetchone()
+        cursor = self._conn.execute(
             "UPDATE contact SET deleted_at = NULL, updated_at = ?, revision = revision + 1 "
             "WHERE id = ? AND deleted_at IS NOT NULL", (now, contact_id),
         )
+        if cursor.rowcount:
+            self.history.record(contact_id, "restored", {
+                "deleted": [True, False], "@revision": [revision, revision + 1], "@updated_at": [updated_at, now]})
         record = self.load(contact_id)
         # brought back, its uid names it again, not the contact it was merged into
         self._conn.execute("DELETE FROM contactalias WHERE uid = ?", (record.uid,))
@@ -457,6 +495,23 @@ class Writer:
         search.unindex(self._conn, contact_ids)
         return count
 
+    # -- the history, as an undo reads it (rolo.core.history.undo) --------------------------------------
+    def change_rows(self, changeset_id: int) -> list[dict[str, Any]]:
+        """The contact changes of a change set, in the order made (see `store.history.changes`)."""
+        return history.changes(self._conn, changeset_id)
+
+    def later_changes(self, contact_id: int, after_change: int) -> list[dict[str, Any]]:
+        """The changes made to a contact after the change with this id, oldest first."""
+        return history.later_changes(self._conn, contact_id, after_change)
+
+    def synced_revision(self, contact_id: int) -> int | None:
+        """The highest revision of this contact a remote has seen (None: none has)."""
+        return history.synced_revision(self._conn, contact_id)
+
+    def find_note(self, note_id: int) -> tuple[int, int, str, str, str | None] | None:
+        """(id, contact_id, created_at, body, source_key) of a notes-log entry, or None."""
+        return reader.note_row(self._conn, note_id)
+
     # -- the notes log: edit, remove, entries read back from a vCard ----------------------------------
     def note_row(self, note_id: int) -> tuple[int, int, str, str, str | None]:
         """(id, contact_id, created_at, body, source_key) of a notes-log entry; NotFoundError if none."""
@@ -472,6 +527,7 @@ class Writer:
             raise UserError("note text is empty")
         row = self.note_row(note_id)
         self._conn.execute("UPDATE note SET body = ? WHERE id = ?", (body, note_id))
+        self.history.record(row[1], "note", {"log": [_entry(row), _entry(row, body)]})
         search.reindex(self._conn, reader.load_contacts(self._conn, [row[1]]))
         return row
 
@@ -479,6 +535,7 @@ class Writer:
         """Delete a notes-log entry and reindex its contact. Returns the entry removed."""
         row = self.note_row(note_id)
         self._conn.execute("DELETE FROM note WHERE id = ?", (note_id,))
+        self.history.record(row[1], "note", {"log": [_entry(row), None]})
         search.reindex(self._conn, reader.load_contacts(self._conn, [row[1]]))
         return row
 
@@ -529,6 +586,11 @@ _INSERT_URL = "INSERT INTO url (contact_id, position, url, label) VALUES (?, ?, 
 _INSERT_LABEL = "INSERT INTO contactlabel (contact_id, label_id) VALUES (?, ?)"
 _INSERT_VALUE = "INSERT INTO fieldvalue (contact_id, field_id, position, value) VALUES (?, ?, ?, ?)"
 _INSERT_EXTRA = "INSERT INTO extraproperty (contact_id, position, name, raw) VALUES (?, ?, ?, ?)"
+
+
+def _entry(row: tuple[int, int, str, str, str | None], text: str | None = None) -> dict[str, Any]:
+    """A notes-log row (id, contact_id, at, body, source key) as the history keeps it."""
+    return {"id": row[0], "at": row[2], "text": row[3] if text is None else text, "source": row[4]}
 
 
 def _to_text(value: Any) -> str:

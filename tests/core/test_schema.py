@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 
 import rolo.core.models  # noqa: F401  (registers the book's tables on SQLModel.metadata)
 import rolo.core.sync.models  # noqa: F401  (and the sync state's)
+import rolo.core.history.models  # noqa: F401  (and the history's)
 from rolo.core.store.connection import ensure_schema
 
 # The full-text index is an FTS5 virtual table that migration 0001 creates with raw SQL (SQLAlchemy has no

@@ -37,16 +37,22 @@ class SyncEngine:
     def run(self) -> Report:
         """Sync once; returns the report. Raises AdapterError/UserError when the run as a whole failed (the
         journal records it); per-record refusals are in the report instead."""
+        from rolo.core.history import SYNC, ChangeContext
+
         run = self.context
         open_journal(run)
-        try:
-            if not run.options.dry_run:
-                resume(run)
-            _sync(run)
-        except Exception as exc:  # the journal records every failed run, then the error goes on up
-            close_journal(run, exc)
-            raise
-        close_journal(run)
+        # what the run changes in the book is one change set of the history, undoable as a whole
+        recording = ChangeContext(actor=SYNC, command=f"rolo sync {run.remote}",
+                                  source=f"{run.remote} run {run.report.run_id}")
+        with run.book.recording(recording):
+            try:
+                if not run.options.dry_run:
+                    resume(run)
+                _sync(run)
+            except Exception as exc:  # the journal records every failed run, then the error goes on up
+                close_journal(run, exc)
+                raise
+            close_journal(run)
         return run.report
 
 
