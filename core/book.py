@@ -426,15 +426,15 @@ class Book:
         """Change sets, newest first (only those touching the contact REF names, when given), each
         {id, at, actor, command, source, undoes, undone_by, contacts, ops, changes, more_changes}: `changes`
         lists the first `changes` contact changes {uid, name, op, fields, note} (only REF's, when given)."""
-        from rolo.core.history.report import change_set_entries
+        from rolo.core.history.report import change_set_entry
         from rolo.core.store import history
         from rolo.core.store.refs import resolve_ref
 
         with self.snapshot() as db:
             contact_id = resolve_ref(db, ref, self.region) if ref is not None else None
-            sets = history.change_sets(db, contact_id=contact_id, limit=limit)
-            return [change_set_entries(s, history.changes(db, s["id"], contact_id=contact_id), changes)
-                    for s in sets]
+            return [change_set_entry(s, history.op_counts(db, s["id"], contact_id=contact_id),
+                                     history.changes(db, s["id"], contact_id=contact_id, limit=changes))
+                    for s in history.change_sets(db, contact_id=contact_id, limit=limit)]
 
     def undo(self, change_id: int | None = None, *, dry_run: bool = False) -> Any:
         """Revert a change set (default: the last one a person made that is not undone yet) as a new change

@@ -11,7 +11,9 @@ from rolo.core.cli.output import print_json
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 
-EXIT_CONFLICTS = 3  # as `rolo import` with failed cards: something was left undone
+_ACTIONS = {"deleted": "moved to the trash", "restored": "restored from the trash", "note": "notes log"}
+EXIT_CONFLICTS = 3
+SHOWN = 10  # contacts an undo lists by name  # as `rolo import` with failed cards: something was left undone
 
 
 @click.command()
@@ -33,7 +35,9 @@ def history(env: Env, ref: str | None, limit: int, show_all: bool, as_json: bool
       rolo history
       rolo history ada@example.com --json
     """
-    entries = env.book.history(ref, limit=None if show_all else limit, changes=None if ref else 20)
+    # per change: every change of one contact; of the whole book the first few (20 in JSON)
+    entries = env.book.history(ref, limit=None if show_all else limit,
+                               changes=None if ref else 20 if as_json else 5)
     if as_json:
         print_json(entries)
         return
@@ -93,9 +97,11 @@ def undo(env: Env, change_id: int | None, dry_run: bool, as_json: bool) -> None:
         print_json(report.as_dict())
     else:
         verb = "would revert" if dry_run else "reverted"
-        for item in report.reverted:
-            what = item["action"] if item["action"] != "updated" else ", ".join(item["fields"])
+        for item in report.reverted[:SHOWN]:
+            what = _ACTIONS.get(item["action"]) or ", ".join(item["fields"])
             click.echo(f"{verb}: {item['name'] or item['uid']}: {what}")
+        if len(report.reverted) > SHOWN:
+            click.echo(f"{verb}: … and {len(report.reverted) - SHOWN} more contacts (--json lists them all)")
         for item in report.conflicts:
             click.echo(f"conflict: {item['name'] or item['uid']}: {item['field']}: {item['reason']}")
         if dry_run:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from rolo.core.history.fields import describe, is_field
 
 
-def change_set_entries(changeset: dict[str, Any], rows: list[dict[str, Any]], limit: int | None
-                       ) -> dict[str, Any]:
+def change_set_entry(changeset: dict[str, Any], ops: dict[str, int], rows: list[dict[str, Any]]
+                     ) -> dict[str, Any]:
     """A change set as the JSON of `rolo history --json`: its row, `ops` (how many contact changes of each
-    kind), and `changes`, the first `limit` contact changes, each {uid, name, op, fields: {field: {before,
-    after}}, note: {before, after} or None}; `more_changes` says how many were left out."""
-    shown = rows if limit is None else rows[:limit]
-    return {**changeset, "ops": dict(Counter(r["op"] for r in rows)),
-            "changes": [_change(r) for r in shown], "more_changes": len(rows) - len(shown)}
+    kind), and `changes`, the contact changes shown (`rows`, the first ones), each {uid, name, op, fields:
+    {field: {before, after}}, note: {before, after} or None}; `more_changes` says how many were left out."""
+    return {**changeset, "ops": ops, "changes": [_change(r) for r in rows],
+            "more_changes": sum(ops.values()) - len(rows)}
 
 
 def _change(row: dict[str, Any]) -> dict[str, Any]:

@@ -71,17 +71,29 @@ def change_sets(conn: sqlite3.Connection, *, contact_id: int | None = None, limi
     return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, params)]
 
 
-def changes(conn: sqlite3.Connection, changeset_id: int, *, contact_id: int | None = None
-            ) -> list[dict[str, Any]]:
-    """The contact changes of a change set, in the order made: {id, contact_id, uid, name, op, diff}."""
+def changes(conn: sqlite3.Connection, changeset_id: int, *, contact_id: int | None = None,
+            limit: int | None = None) -> list[dict[str, Any]]:
+    """The contact changes of a change set, in the order made (the first `limit`): {id, contact_id, uid,
+    name, op, diff}."""
     sql = ("SELECT h.id, h.contact_id, c.uid, c.formatted_name, h.op, h.diff FROM contactchange h "
            "JOIN contact c ON c.id = h.contact_id WHERE h.changeset_id = ?")
     params: list[Any] = [changeset_id]
     if contact_id is not None:
         sql += " AND h.contact_id = ?"
         params.append(contact_id)
+    sql += " ORDER BY h.id" + (f" LIMIT {int(limit)}" if limit is not None else "")
     return [{"id": r[0], "contact_id": r[1], "uid": r[2], "name": r[3], "op": r[4],
-             "diff": json.loads(r[5]) if r[5] else {}} for r in conn.execute(sql + " ORDER BY h.id", params)]
+             "diff": json.loads(r[5]) if r[5] else {}} for r in conn.execute(sql, params)]
+
+
+def op_counts(conn: sqlite3.Connection, changeset_id: int, *, contact_id: int | None = None) -> dict[str, int]:
+    """How many contact changes of each kind (`op`) a change set made (to one contact, with contact_id)."""
+    sql = "SELECT op, count(*) FROM contactchange WHERE changeset_id = ?"
+    params: list[Any] = [changeset_id]
+    if contact_id is not None:
+        sql += " AND contact_id = ?"
+        params.append(contact_id)
+    return dict(conn.execute(sql + " GROUP BY op ORDER BY op", params).fetchall())
 
 
 def later_changes(conn: sqlite3.Connection, contact_id: int, after_change: int) -> list[dict[str, Any]]:
