@@ -341,7 +341,11 @@ class DropFolderWatcher:
             return FileResult(path, "failed", reason=reason, failed_to=target, moved_to=None if keep else target,
                               sha256=digest)
 
-        report = import_files(self.book, [path])
+        from rolo.core.history import ChangeContext
+
+        # each dropped file is a change of its own in `rolo history` (undo reverts that file's cards)
+        with self.book.recording(ChangeContext(command="watch", source=str(path))):
+            report = import_files(self.book, [path])
         if unreadable := [f for f in report.failures if f["card"] is None]:
             raise _Transient(unreadable[0]["reason"])
         counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,

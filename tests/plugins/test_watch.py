@@ -249,3 +249,17 @@ def test_the_book_stays_usable_from_other_processes(book_path, drop):
     assert all(a.returncode == 0 for a in adds), [a.stderr for a in adds]
     assert count(book_path) == 44
     assert found.returncode == 0 and found.stdout.count('"uid"') == 40
+
+
+def test_each_dropped_file_is_a_change_of_its_own_that_undo_reverts(book_path, drop, rolo):
+    with running(book_path, drop) as (_, events):
+        (drop / "ada.vcf").write_text(card("Ada Lovelace", email="ada@example.com"), encoding="utf-8")
+        wait_for(lambda: len(events.of("imported")) == 1, what="the first import")
+        (drop / "grace.vcf").write_text(card("Grace Hopper", email="grace@example.com"), encoding="utf-8")
+        wait_for(lambda: len(events.of("imported")) == 2, what="the second import")
+    grace, ada = rolo.json("history")
+    assert (ada["command"], ada["source"], ada["ops"]) == ("watch", str(drop / "ada.vcf"), {"created": 1})
+    assert grace["source"] == str(drop / "grace.vcf")
+
+    rolo("undo", str(ada["id"]))
+    assert contacts(book_path) == ["Grace Hopper"]
