@@ -8,8 +8,10 @@ memory is the import command's maximum RSS (a child process, so nothing else in 
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 import vobject
 from registry import BIN, Row, SizeContext, at_least, at_most, benchmark
@@ -77,4 +79,25 @@ def vcard_import(ctx: SizeContext) -> list[Row]:
         raise RuntimeError("re-import changed something")
     rows.append(Row("re-import of the same file (all unchanged)", ctx.size / (time.perf_counter() - start),
                     "cards/s"))
+    rows += _history(ctx, book)
     return rows
+
+
+def _history(ctx: SizeContext, book: Path) -> list[Row]:
+    """What the import's history costs in the book, and `rolo undo` of the whole import."""
+    with sqlite3.connect(book) as db:
+        changes, diff_bytes = db.execute("SELECT count(*), coalesce(sum(length(diff)), 0) FROM contactchange").fetchone()
+    ctx.log("vcard import: rolo undo of the import")
+    start = time.perf_counter()
+    undone = subprocess.run([ROLO, "--book", str(book), "undo", "--json"], capture_output=True, text=True,
+                            env=ctx.env, check=True)
+    elapsed = time.perf_counter() - start
+    if len(json.loads(undone.stdout)["reverted"]) != ctx.size:
+        raise RuntimeError("undo of the import did not revert every contact")
+    listed = subprocess.run([ROLO, "--book", str(book), "list", "--json"], capture_output=True, text=True,
+                            env=ctx.env, check=True)
+    if json.loads(listed.stdout):
+        raise RuntimeError("the book is not empty after undoing the import")
+    return [Row("history rows the import wrote (one per contact, no copy of it)", changes, "rows"),
+            Row("of which field diffs", diff_bytes / 1e6, "MB"),
+            Row("rolo undo of the whole import (the book empty again)", elapsed, "s")]
