@@ -127,7 +127,11 @@ def _undo_contact(tx: Writer, net: _Net, current: ContactRecord, later: list[dic
     if net.deleted == [True, False] and not deleted_now:  # restored (or brought back) by the change set
         if later_fields:
             conflict("(restored)", f"changed since ({', '.join(later_fields)}): left in the book")
-        else:
+        else:  # back to the trash as it was (a card imported over a trashed contact brought it back)
+            _notes(tx, net, report, conflict)
+            if net.fields:
+                _fields(tx, net, current, later, report, conflict)
+                current = tx.load(net.contact_id)
             tx.tombstone(current)
             report.reverted.append({**who, "action": "deleted", "fields": []})
             return

@@ -179,3 +179,18 @@ def test_undo_of_a_merge_after_resolve_both_gives_the_remote_record_back_to_the_
     assert sorted(p["family_name"] for p in rolo.json("list")) == ["Byron", "King"]
     assert rolo("sync").stdout.strip() == "work: book no changes; remote no changes"
     assert [(c["id"], c["last_name"]) for c in relm.store.contacts()] == [(record["id"], "Byron")]
+
+
+def test_undo_of_an_import_that_brought_a_trashed_contact_back_puts_it_back_as_it_was(rolo, tmp_path: Path):
+    card = tmp_path / "ada.vcf"
+    card.write_text("BEGIN:VCARD\nVERSION:3.0\nUID:ada-1\nFN:Ada Lovelace\nEMAIL:ada@example.com\nEND:VCARD\n")
+    rolo("import", str(card))
+    rolo("rm", "ada-1", "--yes")
+    card.write_text(card.read_text().replace("END:VCARD", "TITLE:Countess\nEND:VCARD"))
+    rolo("import", str(card))
+    assert rolo.json("show", "ada-1")["title"] == "Countess"
+
+    rolo("undo")
+    assert rolo.json("list") == []
+    rolo("restore", "ada-1")
+    assert rolo.json("show", "ada-1")["title"] is None
