@@ -126,7 +126,15 @@ def cli(ctx: click.Context, book: str | None, config: str | None, debug: bool) -
 
 def main() -> None:
     """Console-script entry point."""
-    cli.main(prog_name="rolo")
+    try:
+        cli.main(prog_name="rolo")
+    except BrokenPipeError:
+        # the reader went away (`rolo list --json | head -3`): not an error of rolo's. Python would print a
+        # traceback when it flushes stdout at exit, so stdout is pointed at /dev/null first.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)  # 128 + SIGPIPE, as a shell reports a command a pipe closed on
 
 
 if __name__ == "__main__":  # pragma: no cover

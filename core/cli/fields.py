@@ -105,11 +105,22 @@ def field_unset(env: Env, ref: str, name: str) -> None:
     Example:
       rolo field unset ada@example.com tier
     """
+    from rolo.core.errors import NotFoundError
     from rolo.core.fields import field_key
 
+    defined = {field_key(d.name): d.name for d in env.book.field_definitions()}
+    if field_key(name) not in defined:
+        raise NotFoundError(f"no custom field named {name!r}", hint="rolo field list shows the fields")
+    had: list[bool] = []
+
     def change(record):  # type: ignore[no-untyped-def]
-        record.custom_fields = {k: v for k, v in record.custom_fields.items() if field_key(k) != field_key(name)}
+        kept = {k: v for k, v in record.custom_fields.items() if field_key(k) != field_key(name)}
+        had.append(len(kept) != len(record.custom_fields))
+        record.custom_fields = kept
         return record
 
     record = env.book.update(ref, change)
-    click.echo(f"{record.display_name()}: {name} unset")
+    if had and had[0]:
+        click.echo(f"{record.display_name()}: {defined[field_key(name)]} unset")
+    else:
+        click.echo(f"{record.display_name()}: {defined[field_key(name)]} was not set (nothing changed)")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -36,10 +37,11 @@ def print_json_list(items: Iterable[Any]) -> None:
     object per line for a pipe, indented objects for a terminal."""
     indent = 2 if sys.stdout.isatty() else None
     first = True
-    for item in items:
-        text = json.dumps(item, ensure_ascii=False, indent=indent)
-        click.echo(("[\n" if first else ",\n") + text, nl=False)
-        first = False
+    with _closing(items) as each:
+        for item in each:
+            text = json.dumps(item, ensure_ascii=False, indent=indent)
+            click.echo(("[\n" if first else ",\n") + text, nl=False)
+            first = False
     click.echo("[]" if first else "\n]")
 
 
@@ -47,11 +49,25 @@ def print_json_texts(texts: Iterable[str]) -> None:
     """Write a JSON list whose items are already JSON texts, one per line, as they come."""
     out = sys.stdout
     first = True
-    for text in texts:
-        out.write(("[\n" if first else ",\n") + text)
-        first = False
+    with _closing(texts) as each:
+        for text in each:
+            out.write(("[\n" if first else ",\n") + text)
+            first = False
     out.write("[]\n" if first else "\n]\n")
     out.flush()
+
+
+@contextmanager
+def _closing(items: Iterable[Any]) -> Iterator[Iterator[Any]]:
+    """Iterate, and close a generator when the writing stops early (a reader that went away: `| head`), so
+    the book read it holds ends while the book is still open, not at exit."""
+    iterator = iter(items)
+    try:
+        yield iterator
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 def console(stderr: bool = False) -> Console:

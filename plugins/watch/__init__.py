@@ -10,6 +10,7 @@ and each imported file is announced through the `file_imported` hook. The engine
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -94,13 +95,21 @@ def watch(env: Env, folder: Path | None, once: bool, poll: bool, keep: bool, del
     elif not folder.expanduser().is_dir():
         raise UserError(f"{folder}: no such folder", hint="create it, or leave FOLDER out for the default")
 
+    stop = threading.Event()
+
     def log(event: dict[str, Any]) -> None:
-        if as_json:
-            sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-        else:
-            suffix = "; Ctrl-C to stop" if event["event"] == "watching" else ""
-            click.echo(format_event(event) + suffix, err=True)
+        try:
+            if as_json:
+                sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            else:
+                suffix = "; Ctrl-C to stop" if event["event"] == "watching" else ""
+                click.echo(format_event(event) + suffix, err=True)
+        except BrokenPipeError:
+            # the reader went away (`rolo watch --json | head -3`): finish the current file and stop, as a
+            # pipeline expects; later lines go nowhere (/dev/null, so Python's exit flush is quiet too)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), (sys.stdout if as_json else sys.stderr).fileno())
+            stop.set()
 
     watcher = DropFolderWatcher(env.book, folder, poll=poll, after="keep" if keep else "delete" if delete else "move",
                                 log=log)
@@ -109,7 +118,6 @@ def watch(env: Env, folder: Path | None, once: bool, poll: bool, keep: bool, del
         if any(r.failed or r.status == "failed" for r in results):
             sys.exit(3)
         return
-    stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()  # safe here: the watcher only polls stop.is_set(), it never waits holding its lock

@@ -80,3 +80,23 @@ def test_the_plugin_module_does_not_import_watchdog_until_used():
     code = "import sys, rolo.plugins.watch; print('watchdog' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path, book_path):
+    # `rolo watch --json | head -1`: a real process, its stdout a pipe closed after the first line
+    import subprocess
+    import sys
+
+    drop = tmp_path / "in"
+    drop.mkdir()
+    for number in range(200):
+        (drop / f"{number}.vcf").write_text(card(f"Person {number}"), encoding="utf-8")
+    from pathlib import Path
+
+    command = [str(Path(sys.executable).parent / "rolo"), "--book", str(book_path), "watch", str(drop), "--once", "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert json.loads(process.stdout.readline())["event"] == "imported"
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "Traceback" not in stderr and "Broken pipe" not in stderr, stderr
