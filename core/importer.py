@@ -1,5 +1,13 @@
-"""Importing vCard files into the book: an upsert by uid, committed in batches, one bad card never
-stopping the rest. An interrupted import is simply run again: cards already stored come back `unchanged`."""
+"""Importing vCard files into the book, committed in batches, one bad card never stopping the rest. An
+interrupted import is simply run again: cards already stored come back `unchanged`.
+
+Import merges, it does not overwrite (`rolo.core.import_merge`): each source (a file's absolute path, or
+`folder:<path>` for the drop folder) remembers the cards it last brought in, so a re-imported card brings
+only the fields it changed since, and what was edited in the book stays. A field changed on both sides is a
+conflict the book wins (`rolo conflicts`); a card whose REV is older than the contact's last change is
+`stale` and writes nothing. `overwrite=True` (`rolo import --overwrite`) is the plain upsert by uid: the
+card replaces the contact.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +38,11 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # of the updated, those that kept some of the book's values (a three-way merge); of the unchanged, the
+    # cards older than the book (REV); field conflicts logged for `rolo conflicts`
+    merged: int = 0
+    stale: int = 0
+    conflicts: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     # The cards behind `failures` (text and reason), for callers that set them aside as the drop-folder
@@ -43,14 +56,22 @@ class ImportReport:
     def to_json(self) -> dict[str, Any]:
         return {"files": self.files, "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "failed": self.failed, "failures": self.failures,
-                "likely_duplicates": self.duplicates}
+                "likely_duplicates": self.duplicates, "merged": self.merged, "conflicts": self.conflicts,
+                "stale": self.stale}
 
     def summary(self) -> str:
         text = (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{self.failed} failed")
         if self.duplicates:
             text += f" ({len(self.duplicates)} likely duplicate{'s' if len(self.duplicates) != 1 else ''}: rolo dupes)"
-        return text
+        notes = []
+        if self.merged:
+            notes.append(f"{self.merged} merged with edits made in rolo")
+        if self.conflicts:
+            notes.append(f"{self.conflicts} conflict{'s' if self.conflicts != 1 else ''}, book kept: rolo conflicts")
+        if self.stale:
+            notes.append(f"{self.stale} stale: older than the book, not imported")
+        return "; ".join([text, *notes])
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -79,12 +100,17 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 
 def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
-                 on_card: Callable[[Any], None] | None = None, parse_workers: int = 0) -> ImportReport:
+                 on_card: Callable[[Any], None] | None = None, parse_workers: int = 0,
+                 source: str | None = None, overwrite: bool = False) -> ImportReport:
     """Import every card of these files; `on_card(result)` is called after each card (for progress).
-    `parse_workers` processes parse large files ahead of the writes (see CLI_PARSE_WORKERS)."""
+    `parse_workers` processes parse large files ahead of the writes (see CLI_PARSE_WORKERS). `source` names
+    the import source of every file (the drop folder's `folder:<path>`); by default each file is its own,
+    its absolute path. `overwrite`: each card replaces its contact (no merge, see the module docstring)."""
+    from rolo.core.import_merge import import_cards
     from rolo.core.vcard import derived_uid, iter_file
 
     report = ImportReport(files=len(files))
+    sources = {str(path): source or str(path.resolve()) for path in files}
     field_names = [d.name for d in book.field_definitions()]
 
     def cards() -> Iterator[Any]:
@@ -97,19 +123,25 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
     for batch in _batches(cards(), batch_size):
         readable = [r for r in batch if r.record is not None]
         with book.transaction() as tx:  # one transaction per batch: a crash loses at most this batch
-            outcomes = tx.save_many([(r.record, r.source_hash) for r in readable])
+            outcomes = import_cards(tx, [(r.record, r.source_hash, r.rev, sources.get(r.source, r.source))
+                                         for r in readable], overwrite=overwrite)
             # the cards' notes-log entries (X-ROLO-LOG), in the same transaction; ones already there are skipped
-            # (by position: a card whose uid is an alias of a merged contact lands in that contact)
-            tx.add_log_entries((o.record.id, entry) for r, o in zip(readable, outcomes, strict=True)
-                               if not isinstance(o, RoloError) and o.record.id
+            # (by position: a card whose uid is an alias of a merged contact lands in that contact); a stale
+            # card brings nothing
+            tx.add_log_entries((o.contact_id, entry) for r, o in zip(readable, outcomes, strict=True)
+                               if not isinstance(o, RoloError) and o.status != "stale"
                                for entry in r.record.log)  # type: ignore[union-attr]
             for result, outcome in zip(readable, outcomes, strict=True):
                 if isinstance(outcome, RoloError):
                     report.failures.append({"file": result.source, "card": result.index, "reason": str(outcome)})
                     report.failed_cards.append(replace(result, record=None, error=str(outcome)))
                     continue
-                setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-                created_without_uid = (outcome.status == "created"
+                status = {"merged": "updated", "stale": "unchanged"}.get(outcome.status, outcome.status)
+                setattr(report, status, getattr(report, status) + 1)
+                report.merged += outcome.status == "merged"
+                report.stale += outcome.status == "stale"
+                report.conflicts += outcome.conflicts
+                created_without_uid = (outcome.status == "created" and outcome.record is not None
                                        and outcome.record.uid == derived_uid(result.source_hash))
                 if created_without_uid and (matches := tx.uids_sharing_email_or_phone(outcome.record)):
                     report.duplicates.append({

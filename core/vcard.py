@@ -38,12 +38,13 @@ import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import vobject  # type: ignore[import-untyped]
-from rolo.core.values import normalize_birthday
+from rolo.core.values import book_time, normalize_birthday
 from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
 from rolo.core.labels import label_from_types, types_for_label, unwrap_apple
@@ -95,6 +96,7 @@ class CardResult:
     record: ContactRecord | None
     error: str | None
     source_hash: str  # card_hash(text), for idempotent import
+    rev: str | None = None  # the card's REV in the book's time format (`parse_rev`), None if absent or unreadable
 
 
 # -- reading files ---------------------------------------------------------------------------------------
@@ -186,6 +188,33 @@ def card_hash(text: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_REV = re.compile(r"(\d{4})-?(\d\d)-?(\d\d)(?:[T ](\d\d):?(\d\d)(?::?(\d\d))?(?:[.,]\d+)?)?"
+                  r"\s*(Z|[+-]\d\d(?::?\d\d)?)?", re.IGNORECASE)
+
+
+def parse_rev(value: str) -> str | None:
+    """A card's REV in the book's time format (`2026-12-03T10:10:10Z`), or `YYYY-MM-DD` when it is a date
+    only; None when it is no date. Reads basic and extended ISO 8601 (`20261203T101010Z`, rolo's own 4.0
+    export; `2026-12-03T10:10:10Z`, its 3.0 one), fractions and offsets; a time with no zone is taken as UTC."""
+    match = _REV.fullmatch(value.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, zone = match.groups()
+    try:
+        if hour is None:
+            return datetime(int(year), int(month), int(day)).strftime("%Y-%m-%d")
+        offset = timedelta(0)
+        if zone and zone.upper() != "Z":
+            digits = zone[1:].replace(":", "")
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+            offset = -offset if zone[0] == "-" else offset
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+                          tzinfo=timezone(offset))
+    except ValueError:
+        return None
+    return book_time(moment)
+
+
 def iter_file(path: Path, field_names: Iterable[str] = (), *, workers: int = 0) -> Iterator[CardResult]:
     """Read, decode, split and parse every card of a file (`-` reads standard input).
 
@@ -250,15 +279,15 @@ def _parse_segments(segments: Iterator[bytes], source: str, names: list[str],
 
 def _result(source: str, index: int, text: str, names: list[str]) -> CardResult:
     digest = card_hash(text)
-    record, error = None, None
+    record, error, rev = None, None, None
     try:
-        record = _parse(text, names, digest)
+        record, rev = _parse_with_rev(text, names, digest)
     except VCardError as exc:
         error = str(exc)
     except Exception as exc:  # a bug must not cost the user the rest of the file; the log keeps it
         log.exception("card %d of %s", index, source)
         error = f"cannot be read (internal error: {type(exc).__name__}: {exc})"
-    return CardResult(source, index, text, record, error, digest)
+    return CardResult(source, index, text, record, error, digest, rev)
 
 
 def _segments(handle: Any, size: int | None = None) -> Iterator[bytes]:
@@ -324,6 +353,10 @@ def parse_card(text: str, field_names: Iterable[str] = ()) -> ContactRecord:
 
 
 def _parse(text: str, field_names: list[str], digest: str) -> ContactRecord:
+    return _parse_with_rev(text, field_names, digest)[0]
+
+
+def _parse_with_rev(text: str, field_names: list[str], digest: str) -> tuple[ContactRecord, str | None]:
     lines = logical_lines(text)
     if not lines or not is_begin(lines[0].text):
         raise VCardError("no BEGIN:VCARD")
@@ -335,7 +368,8 @@ def _parse(text: str, field_names: list[str], digest: str) -> ContactRecord:
     for line in lines[1:end]:
         if is_begin(line.text):
             raise VCardError(f"line {line.number}: a card inside another (read files with split_cards)")
-    return _Mapper([_read_prop(line) for line in lines[1:end]], field_names).record(digest)
+    mapper = _Mapper([_read_prop(line) for line in lines[1:end]], field_names)
+    return mapper.record(digest), mapper.rev
 
 
 def _read_prop(line: LogicalLine) -> _Prop:
@@ -441,6 +475,7 @@ class _Mapper:
         self.r = ContactRecord(uid="")
         self.taken: set[str] = set()  # single-valued properties already used
         self.notes: list[str] = []
+        self.rev: str | None = None
         self.handlers: dict[str, Callable[[_Prop], bool | None]] = {
             **dict.fromkeys(_TEXT_FIELDS, self.text), "N": self.n, "ORG": self.org, "BDAY": self.bday,
             "KIND": self.kind, "X-ADDRESSBOOKSERVER-KIND": self.kind, "EMAIL": self.email, "TEL": self.tel,
@@ -453,6 +488,8 @@ class _Mapper:
         for prop in self.props:
             consumed_label = prop.name == "X-ABLABEL" and (prop.group or "").upper() in self.labels
             if prop.name in _DROPPED or consumed_label:
+                if prop.name == "REV" and self.rev is None:
+                    self.rev = parse_rev(unescape(prop.value))
                 continue
             if self.handlers.get(prop.name, self.other)(prop) is False:
                 r.extras.append(prop.raw)

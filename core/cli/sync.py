@@ -186,7 +186,9 @@ def sync(env: Env, names: tuple[str, ...], dry_run: bool, mode: str | None, poli
 def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | None, as_json: bool) -> None:
     """List the conflicts sync settled: a field changed on both sides, the value kept and the one that lost.
 
-    Settle one differently with `rolo conflicts resolve ID --take local|remote|both`.
+    Conflicts of imported cards (a field changed in the book and in the file since it was last imported)
+    are listed too, remote `import`. Settle one differently with `rolo conflicts resolve ID --take
+    local|remote|both` (`both` only for a remote's).
 
     \b
     Example:
@@ -211,9 +213,19 @@ def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | Non
         table.add_column(column, overflow="fold", no_wrap=column in ("ID", "Field", "Kept"))
     for r in rows:
         kept = r["kept"] + (f" → {r['resolution']}" if r["resolution"] else "")
-        table.add_row(str(r["id"]), r["remote"], r["name"] or r["uid"], r["field"], _show(r["local"]),
+        table.add_row(str(r["id"]), _remote(r), r["name"] or r["uid"], r["field"], _show(r["local"]),
                       _show(r["remote_value"]), kept)
     console().print(table)
+
+
+def _remote(row: dict[str, Any]) -> str:
+    """The remote, or for an imported card's conflict the file (or drop folder) it came from."""
+    from rolo.core.import_merge import REMOTE
+
+    if row["remote"] == REMOTE and row["remote_id"]:
+        source = row["remote_id"].rsplit("#", 1)[0].removeprefix("folder:")
+        return f"import {source.rstrip('/').rsplit('/', 1)[-1]}"
+    return str(row["remote"])
 
 
 def _show(value: Any) -> str:

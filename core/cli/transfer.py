@@ -13,19 +13,25 @@ from rolo.core.cli.output import print_json
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--overwrite", is_flag=True,
+              help="Each card replaces its contact, edits made in rolo included (no merge).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
 @pass_env
-def import_(env: Env, paths: tuple[str, ...], as_json: bool) -> None:
+def import_(env: Env, paths: tuple[str, ...], overwrite: bool, as_json: bool) -> None:
     """Import vCard files (2.1, 3.0, 4.0), or folders of .vcf/.vcard files.
 
-    Contacts are matched by UID: importing the same file again changes nothing. A card that cannot be read
-    is reported with its file and number, and the others are imported. Exit status: 0 when every card was
-    imported, 3 when some failed.
+    Contacts are matched by UID: importing the same file again changes nothing. A changed card brings only
+    the fields it changed since it was last imported from that file; edits made in rolo stay, a field
+    changed on both sides is a conflict the book wins (rolo conflicts), and a card older (REV) than the
+    contact's last change is skipped as stale. --overwrite replaces contacts with the cards instead. A card
+    that cannot be read is reported with its file and number, and the others are imported. Exit status: 0
+    when every card was imported, 3 when some failed.
 
     \b
     Example:
       rolo import ~/Downloads/contacts.vcf
       rolo import ~/exports/ --json
+      rolo import old-phone.vcf --overwrite
     """
     from rolo.core.importer import CLI_PARSE_WORKERS, collect_files, import_files
 
@@ -37,10 +43,10 @@ def import_(env: Env, paths: tuple[str, ...], as_json: bool) -> None:
 
         with Progress(transient=True, console=None) as progress:
             task = progress.add_task("importing", total=total)
-            report = import_files(env.book, files, parse_workers=CLI_PARSE_WORKERS,
+            report = import_files(env.book, files, parse_workers=CLI_PARSE_WORKERS, overwrite=overwrite,
                                   on_card=lambda r: progress.advance(task, len(r.text)))
     else:
-        report = import_files(env.book, files, parse_workers=CLI_PARSE_WORKERS)
+        report = import_files(env.book, files, parse_workers=CLI_PARSE_WORKERS, overwrite=overwrite)
     if as_json:
         print_json(report.to_json())
     else:

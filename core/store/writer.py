@@ -22,7 +22,7 @@ from rolo.core.history import ChangeContext
 from rolo.core.history.fields import contact_fields, diff
 from rolo.core.phones import to_e164
 from rolo.core.record import ContactRecord, LogEntry
-from rolo.core.store import history, reader, search
+from rolo.core.store import history, import_base, reader, search
 from rolo.core.store.history import Recorder
 from rolo.core.store.sync_state import SyncState
 from rolo.core.values import normalize_birthday, sort_key, utc_now
@@ -221,6 +221,7 @@ class Writer:
                 record.created_at = record.created_at or now
                 record.updated_at, record.revision = now, 1
                 inserts.append((index, record, source_hash))
+        self._keep_import_bases([current[r.id] for _, r, _ in updates])  # type: ignore[index]
         # Rows go in through the driver connection of this transaction: plain executemany is the fastest
         # path SQLite offers (several times SQLAlchemy's per-statement overhead at import sizes).
         for _, record, source_hash in inserts:
@@ -303,6 +304,10 @@ class Writer:
             # the alias card's own source hash is not this contact's: the contact keeps its own
             prepared[uid] = (index, replace(base, uid=uid), source_hash)
 
+    def alias_targets(self, uids: list[str]) -> dict[str, str]:
+        """alias uid -> uid of the contact it names (the uid of a contact merged away, `rolo merge`)."""
+        return self._alias_targets(uids)
+
     def add_aliases(self, contact_id: int, merged_ids: list[int]) -> None:
         """Make the uids of these contacts (merged into contact_id, `Book.merge`), and the aliases they
         had themselves, aliases of contact_id."""
@@ -362,6 +367,40 @@ class Writer:
         search.unindex(self._conn, [record.id])  # type: ignore[list-item]
         self.changes.append((record, "deleted"))
 
+    # -- import bases: what each import source last brought in (rolo.core.import_merge) -----------------
+    @cached_property
+    def _any_import_base(self) -> bool:
+        # a book that never imported has none: its writes (and a first import) then look nothing up
+        return import_base.any_base(self._conn)
+
+    def import_bases(self, source: str, uids: list[str]) -> dict[str, import_base.Base]:
+        """card uid -> the base this import source has for it (see rolo.core.store.import_base)."""
+        return import_base.bases(self._conn, source, uids) if uids and self._any_import_base else {}
+
+    def import_targets(self, uids: list[str]) -> dict[str, import_base.Target]:
+        """uid -> the contact with that uid, deleted or not (id, deleted, source hash, updated_at)."""
+        return import_base.targets(self._conn, uids)
+
+    def load_many(self, contact_ids: list[int]) -> list[ContactRecord]:
+        """The contacts with these row ids, deleted or not (those that exist)."""
+        return reader.load_contacts(self._conn, contact_ids)
+
+    def set_import_bases(self, rows: list[tuple[str, str, int, str, str | None]]) -> None:
+        """Set (source, card uid, contact id, card hash, fields JSON or None: the contact's own) bases."""
+        if rows:
+            import_base.upsert(self._conn, rows)
+            self.__dict__["_any_import_base"] = True
+
+    def _keep_import_bases(self, before: list[ContactRecord]) -> None:
+        """Copy-on-write: the bases standing for these contacts as they are (fields NULL) get a copy of their
+        fields, before the contacts change."""
+        if not before or not self._any_import_base:
+            return
+        shared = import_base.shared(self._conn, [r.id for r in before])  # type: ignore[misc]
+        if shared:
+            import_base.copy_fields(self._conn, [(json.dumps(contact_fields(r)), r.id)  # type: ignore[misc]
+                                                 for r in before if r.id in shared])
+
     # -- the notes log ---------------------------------------------------------------------------------
     def add_notes(self, entries: Iterable[tuple[int, str, str | None, str | None]]) -> int:
         """Append (contact_id, text, time or None for now, source key or None) entries to notes logs and
@@ -398,6 +437,7 @@ class Writer:
             "WHERE cl.label_id = ? AND c.deleted_at IS NULL", (old_id,)
         )]
         before = reader.load_contacts(self._conn, carried)
+        self._keep_import_bases(before)
         target = self._conn.execute(
             "SELECT id FROM label WHERE name_key = ?", (new.strip().casefold(),)
         ).fetchone()

@@ -361,11 +361,14 @@ class SyncAPI:
             conflict_id: the conflict's id (`conflicts()`).
             take: `local` or `remote` (that side's value), or `both`: the remote version becomes a second
                 contact linked to the remote record, beside the local one, which is held back from that remote
-                until the user merges the two (`rolo merge`).
+                until the user merges the two (`rolo merge`). For a conflict of an imported card (remote
+                `import`, `rolo.core.import_merge`), `remote` is the card's value and `both` is refused.
 
         Raises:
-            NotFoundError: no such conflict; UserError: already resolved, or `both` for a deletion conflict.
+            NotFoundError: no such conflict; UserError: already resolved, or `both` for a deletion conflict
+            or an imported card's.
         """
+        from rolo.core import import_merge
         from rolo.core.book import new_uid
 
         if take not in TAKES:
@@ -376,8 +379,15 @@ class SyncAPI:
         conflict = found[0]
         if conflict["resolved_at"]:
             raise UserError(f"conflict {conflict_id} was already resolved ({conflict['resolution']})")
-        remote = remotes.get_remote(self.config, conflict["remote"])
-        caps = remotes.adapter_class(self.plugin_manager, remote.adapter).capabilities
+        imported = conflict["remote"] == import_merge.REMOTE  # no remote: a card of an imported file
+        if imported and take == "both":
+            raise UserError(f"conflict {conflict_id} is an imported card's: there is no remote record to keep "
+                            "beside the contact; take local or remote")
+        if imported:
+            caps = import_merge.CAPS
+        else:
+            remote = remotes.get_remote(self.config, conflict["remote"])
+            caps = remotes.adapter_class(self.plugin_manager, remote.adapter).capabilities
         name, cid = conflict["field"], conflict["contact_id"]
         with self.book.transaction() as tx:
             record = tx.load(cid)
@@ -395,8 +405,12 @@ class SyncAPI:
                         outcome = "deleted the contact; the next sync deletes it remotely"
                 else:
                     value = conflict["local"] if take == "local" else conflict["remote_value"]
-                    tx.save(merge.apply_local(record, {name: value}, caps))
-                    outcome = f"set {name} to the {take} value; the next sync sends it to {conflict['remote']}"
+                    if imported:
+                        tx.save(import_merge.apply_card(record, {name: value}))
+                        outcome = f"set {name} to the imported card's value"
+                    else:
+                        tx.save(merge.apply_local(record, {name: value}, caps))
+                        outcome = f"set {name} to the {take} value; the next sync sends it to {conflict['remote']}"
                 tx.sync_state.resolve_conflicts([conflict_id], take)
                 return Resolution(conflict_id, take, outcome)
             # both: the remote version becomes a second contact, linked to the remote record

@@ -345,7 +345,9 @@ class DropFolderWatcher:
 
         # each dropped file is a change of its own in `rolo history` (undo reverts that file's cards)
         with self.book.recording(ChangeContext(command="watch", source=str(path))):
-            report = import_files(self.book, [path])
+            # every file dropped here is one import source: the folder (a changed copy under another name
+            # merges with what the first brought in)
+            report = import_files(self.book, [path], source=f"folder:{self.folder.resolve()}")
         if unreadable := [f for f in report.failures if f["card"] is None]:
             raise _Transient(unreadable[0]["reason"])
         counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
