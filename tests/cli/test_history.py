@@ -118,23 +118,28 @@ def _cards(count: int, start: int = 0) -> str:
 
 def test_undo_of_a_1000_contact_import_leaves_list_json_byte_for_byte_as_before(rolo, tmp_path: Path):
     rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com", "--label", "math")
-    rolo("add", "--name", "Grace Hopper", "--email", "grace@example.com")
     rolo("note", "add", "ada@example.com", "met at the archive")
-    listing_before = rolo("list", "--json").stdout
     cards = tmp_path / "bulk.vcf"
-    cards.write_text(_cards(1000))
+    cards.write_text(_cards(100))
+    rolo("import", str(cards))  # 100 contacts from this file already
+    rolo("edit", "bulk-00007", "--set", "title=Edited in rolo")
+    listing_before = rolo("list", "--json").stdout
+    # the file again, its 100 cards changed (a new label) and 900 more: 1,000 contacts touched
+    cards.write_text(_cards(1000).replace("CATEGORIES:bulk", "CATEGORIES:bulk,2026"))
 
     rolo("import", str(cards))
-    assert len(json.loads(rolo("list", "--json").stdout)) == 1002
+    assert len(json.loads(rolo("list", "--json").stdout)) == 1001
     entry = _last_change(rolo)
-    assert entry["ops"] == {"created": 1000} and entry["command"].endswith(f"import {cards}")
+    assert entry["ops"] == {"created": 900, "updated": 100} and entry["command"].endswith(f"import {cards}")
+    assert rolo.json("show", "bulk-00007")["title"] == "Edited in rolo"  # merged, not overwritten
 
     rolo("undo")
     assert rolo("list", "--json").stdout == listing_before
-    assert rolo("search", "person").stdout.count("Person") == 0
+    assert rolo("search", "2026").stdout.count("Person") == 0
 
     rolo("undo", str(_last_change(rolo)["id"]))  # and back again
-    assert len(json.loads(rolo("list", "--json").stdout)) == 1002
+    assert len(json.loads(rolo("list", "--json").stdout)) == 1001
+    assert rolo.json("show", "bulk-00042")["labels"] == ["2026", "bulk"]
 
 
 # -- a sync run ------------------------------------------------------------------------------------------
