@@ -52,11 +52,11 @@ def summary(entry: dict[str, Any]) -> str:
     """`3 contacts: 2 created, 1 updated`."""
     ops = entry["ops"]
     count = entry["contacts"]
-    parts = ", ".join(f"{n} {_OP_WORDS.get(op, op)}" for op, n in sorted(ops.items()))
+    parts = ", ".join(f"{n} {_OP_WORDS[op][n != 1] if op in _OP_WORDS else op}" for op, n in sorted(ops.items()))
     return f"{count} contact{'s' if count != 1 else ''}: {parts}"
 
 
-_OP_WORDS = {"note": "notes-log changes", "relinked": "relinked"}
+_OP_WORDS = {"note": ("notes-log change", "notes-log changes")}
 
 
 def _short(text: str, width: int = 60) -> str:
