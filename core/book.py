@@ -27,6 +27,8 @@ from rolo.core.store.writer import SaveResult, Writer
 from rolo.core.values import book_time, new_uid, normalize_birthday, sort_key, utc_now
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlmodel import Session
 
     from rolo.core.models import Contact
@@ -498,6 +500,22 @@ class Book:
 
         with self.session() as session:
             return orm.contacts(session, label=label)
+
+    # -- the file itself: rolo init, rolo backup (issue 11) ----------------------------------------------------
+    def exists(self) -> bool:
+        """Whether the book file is there (a read of a missing book may be refused: see connection.py)."""
+        return connection.is_book_file(connection.book_path(self.location))
+
+    def create(self) -> tuple[Path, bool, str | None]:
+        """Create the book file if it does not exist, or upgrade an older one (after a backup beside it).
+        Returns its path, whether it was created, and the schema it was upgraded from (None: none)."""
+        return connection.create_book(self.location)
+
+    def backup(self, target: str | Path | None = None) -> connection.BackupMade:
+        """Copy the book with SQLite's online backup API (consistent while other processes write) to `target`
+        (a new file or a folder), by default `BOOK.backup-SCHEMA-TIME` beside it; the copy is checked with
+        `PRAGMA quick_check`. Raises BookError for a missing or damaged book, or a target that exists."""
+        return connection.backup_book(self.location, target)
 
 
 class _Rollback(Exception):

@@ -44,6 +44,9 @@ COMMANDS = {
     "emulate": "sync:emulate",
     "history": "history:history",
     "undo": "history:undo",
+    "init": "init:init",
+    "doctor": "doctor:doctor",
+    "backup": "backup:backup",
 }
 
 
@@ -85,13 +88,16 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (RoloError, sqlite3.OperationalError) as exc:
+        except (RoloError, sqlite3.DatabaseError) as exc:
             env = ctx.find_object(Env)
             if env is not None and env.debug:
                 raise
-            if isinstance(exc, sqlite3.OperationalError):
-                # the environment, not a bug: a locked or unwritable book file, a full disk
-                exc = RoloError(f"book: {exc}", hint="--debug shows where")
+            if isinstance(exc, sqlite3.DatabaseError):
+                # a damaged book, or the environment (a locked or unwritable file, a full disk); else a bug
+                known = (env or Env()).database_error(exc)
+                if known is None:
+                    raise
+                exc = known
             message = str(exc)
             if exc.hint:
                 message += f" (hint: {exc.hint})"
@@ -102,7 +108,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--book", "book", metavar="PATH|URL", envvar="ROLO_BOOK",
-              help="The book file or sqlite:/// URL [env ROLO_BOOK; default: the user data dir's book.db].")
+              help="The book file, or a URL: sqlite:////abs/book.db (with three slashes the path is relative) "
+                   "[env ROLO_BOOK; default: the user data dir's book.db].")
 @click.option("--config", "config", metavar="FILE", envvar="ROLO_CONFIG", type=click.Path(dir_okay=False),
               help="Config file [env ROLO_CONFIG; default: rolo.toml in the user config dir].")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")

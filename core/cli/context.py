@@ -20,6 +20,8 @@ Anything else here (the fields holding the global options, `close`) is rolo's ow
 
 from __future__ import annotations
 
+import sqlite3
+from contextvars import Token
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from rolo.core.errors import RoloError
     import pluggy
     from rolo.core.book import Book
     from rolo.core.config import Config
@@ -34,6 +37,21 @@ if TYPE_CHECKING:
     from rolo.core.history import ChangeContext
 
 __all__ = ["Env", "pass_env"]
+
+#: Built-in commands that only read the book. In them, reading a missing book is an error naming its path
+#: (`rolo init` or any write creates it) instead of creating an empty book and reading nothing from it.
+READ_COMMANDS = frozenset({
+    "show", "list", "search", "email", "phone", "birthdays", "export", "dupes", "history", "trash", "conflicts",
+    "label list", "field list", "note list", "remote list", "remote show", "remote test", "remote adapters",
+    "plugins", "emulate", "doctor", "backup",
+})
+#: Built-in commands that may write: they create a missing book, as every command did before issue 11 (as do
+#: plugins' commands, which rolo cannot classify). tests/cli/test_book_safety.py checks every command is in one.
+WRITE_COMMANDS = frozenset({
+    "add", "edit", "rm", "restore", "trash empty", "label add", "label rm", "label rename", "field define",
+    "field set", "field unset", "note add", "note edit", "note rm", "import", "merge", "remote add", "remote rm",
+    "sync", "conflicts resolve", "daemon", "undo", "init",
+})
 
 
 @dataclass
@@ -58,6 +76,7 @@ class Env:
     config_option: str | None = None
     debug: bool = False
     _opened: list[Book] = field(default_factory=list)
+    _read_only: Token[bool] | None = None
 
     @cached_property
     def config(self) -> Config:
@@ -70,12 +89,22 @@ class Env:
     def book(self) -> Book:
         """The book, opened on first use: `--book`, else `$ROLO_BOOK`, else the config's, else the default."""
         from rolo.core.book import Book
-        from rolo.core.config import resolve_book_location
 
-        book = Book(resolve_book_location(self.book_option, self.config), region=self.config.default_region)
+        if self._read_only is None and command_path() in READ_COMMANDS:
+            from rolo.core.store.connection import refuse_creating_reads
+
+            self._read_only = refuse_creating_reads()
+        book = Book(self.book_location, region=self.config.default_region)
         book.context = self.change_context()
         self._opened.append(book)
         return book
+
+    @cached_property
+    def book_location(self) -> str:
+        """Where the book is (a path or a `sqlite:///` URL): `--book`, `$ROLO_BOOK`, the config's, the default."""
+        from rolo.core.config import resolve_book_location
+
+        return resolve_book_location(self.book_option, self.config)
 
     @staticmethod
     def change_context() -> ChangeContext:
@@ -106,6 +135,39 @@ class Env:
         """Close what the command opened (called by the root group when the command ends)."""
         for book in self._opened:
             book.close()
+        if self._read_only is not None:
+            from rolo.core.store.connection import allow_creating_reads
+
+            allow_creating_reads(self._read_only)
+            self._read_only = None
+
+    def database_error(self, exc: sqlite3.DatabaseError) -> RoloError | None:
+        """What the root group prints for a sqlite3 error that reached it: a damaged book (SQLITE_CORRUPT,
+        SQLITE_NOTADB) names the book and its backups; a locked or unwritable file (OperationalError) says
+        so; None for anything else (an IntegrityError...), a bug that shows its traceback."""
+        from rolo.core.errors import RoloError
+        from rolo.core.store.connection import book_path, damaged_error, is_corruption
+
+        if is_corruption(exc):
+            try:
+                path = book_path(self.book_location)
+            except Exception:  # noqa: BLE001 (the config or the location is what failed: say what we know)
+                return RoloError(f"book: {exc}", hint="rolo doctor checks the book")
+            return damaged_error(path, str(exc))
+        if isinstance(exc, sqlite3.OperationalError):
+            # the environment, not a bug: a locked or unwritable book file, a full disk
+            return RoloError(f"book: {exc}", hint="--debug shows where")
+        return None
+
+
+def command_path() -> str:
+    """The running command's words after `rolo` (`label list`), from click's current context."""
+    ctx = click.get_current_context(silent=True)
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
 
 
 pass_env = click.make_pass_decorator(Env)

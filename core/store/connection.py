@@ -10,13 +10,31 @@ server engine can be added later without touching callers. Both kinds of connect
 
 Opening checks the schema cheaply (one query on `alembic_version`); alembic (and with it SQLAlchemy) is
 imported only to create a book or upgrade an old one, after writing a backup copy beside it.
+
+Safety (issue 11):
+
+- Only writes create a missing book. The CLI's read commands call `refuse_creating_reads()`, after which a
+  read of a missing (or empty) book is a BookError naming the path, with a hint for the `sqlite:///` URL
+  mistake (three slashes are a relative path, four an absolute one). Library callers keep the old behaviour.
+- `PRAGMA quick_check` costs 16 ms on a 10,000-contact book and 160 ms on a 100,000-contact one (twice the
+  whole `rolo add`), so it does not run on every open: it runs before the first write of each day (the day
+  of the last clean check is kept in the book's `PRAGMA user_version`, free to read), in `rolo doctor`, and
+  on every `rolo backup` copy. Reads never pay for it; SQLite's own errors for a damaged page it touches
+  (SQLITE_CORRUPT, SQLITE_NOTADB) become `damaged_error()`, which names the backups rolo made.
+- Backups, before a migration or by `rolo backup`, use SQLite's online backup API (consistent while other
+  processes write) and are named `BOOK.backup-SCHEMA-TIME` beside the book.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,6 +60,146 @@ def book_path(location: str) -> Path:
     return Path(rest[1:]).expanduser()
 
 
+# -- a missing book: only writes create one --------------------------------------------------------------------------
+_READS_CREATE: ContextVar[bool] = ContextVar("rolo_reads_create", default=True)
+_CREATE_HINT = "rolo init creates it, as does any write such as rolo add or rolo import"
+
+
+def refuse_creating_reads() -> Token[bool]:
+    """From now on (in this context: the CLI's thread), reading a missing book is an error instead of
+    creating it; `allow_creating_reads(token)` undoes it."""
+    return _READS_CREATE.set(False)
+
+
+def allow_creating_reads(token: Token[bool]) -> None:
+    """Undo `refuse_creating_reads()`."""
+    try:
+        _READS_CREATE.reset(token)
+    except ValueError:  # made in another context: that context ends with it
+        pass
+
+
+def is_book_file(path: Path) -> bool:
+    """Whether the file exists and is not empty (an empty file is what SQLite makes of a new book), or has
+    a write-ahead log that is not (what a killed process may leave before the first checkpoint)."""
+    for candidate in (path, path.with_name(path.name + "-wal")):
+        try:
+            if candidate.stat().st_size > 0:
+                return True
+        except OSError:
+            pass
+    return False
+
+
+def _url_mistake(location: str) -> tuple[Path, Path] | None:
+    """(relative, absolute) when a `sqlite:///x/y` URL names a relative path that does not exist while the
+    absolute one (`/x/y`, which needs four slashes) does."""
+    scheme, sep, rest = location.partition("://")
+    if not sep or scheme not in ("sqlite", "sqlite+pysqlite") or rest.startswith("//"):
+        return None
+    relative = book_path(location)
+    absolute = Path("/") / relative
+    if relative.is_absolute() or relative.exists() or not absolute.is_file():
+        return None
+    return relative, absolute
+
+
+def missing_book_error(location: str) -> BookError:
+    """The error for a book a read needs and does not find: the path, and what to do."""
+    path = book_path(location)
+    shown = path.absolute()
+    mistake = _url_mistake(location)
+    if mistake is not None:
+        relative, absolute = mistake
+        return BookError(f"no book at {shown}: {location} is the relative path {relative}, while {absolute} "
+                         "is a file", hint=f"for the absolute path write sqlite:///{absolute}")
+    if path.exists():
+        return BookError(f"no book at {shown} (the file is empty)", hint=_CREATE_HINT)
+    parent = shown.parent
+    folder = "" if parent.is_dir() else f" (its folder {parent} does not exist either)"
+    return BookError(f"no book at {shown}{folder}", hint=_CREATE_HINT)
+
+
+def _refuse_url_mistake(location: str) -> None:
+    """A write does not create a new, empty book at the relative path of a three-slash URL whose absolute
+    path is a file: that is the URL mistake, not a wish for a second book."""
+    mistake = _url_mistake(location)
+    if mistake is not None:
+        relative, absolute = mistake
+        raise BookError(f"{location} is the relative path {relative} (no book there), while {absolute} is a "
+                        "file: rolo does not create a second book",
+                        hint=f"for the absolute path write sqlite:///{absolute}; for a new book give a plain path")
+
+
+# -- a damaged book --------------------------------------------------------------------------------------------------
+_BACKUP_NAME = re.compile(r"\.backup-[^-]+-(\d{8}T\d{6}Z)(?:-(\d+))?$")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether a sqlite3 error says the file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB), not a bug or a lock."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    text = str(exc)
+    return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text
+
+
+def backups(path: Path) -> list[Path]:
+    """The backups rolo made of this book (before migrations, and `rolo backup`'s default ones), newest first."""
+    found = []
+    for candidate in path.parent.glob(f"{path.name}.backup-*"):
+        if candidate.name.endswith(("-wal", "-shm", "-journal", ".tmp")) or not candidate.is_file():
+            continue
+        match = _BACKUP_NAME.search(candidate.name)
+        if match:
+            key = (match.group(1), int(match.group(2) or 0))
+        else:
+            key = (datetime.fromtimestamp(candidate.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%SZ"), 0)
+        found.append((key, candidate))
+    return [candidate for _key, candidate in sorted(found, reverse=True)]
+
+
+def damaged_error(path: Path, detail: str, *, doctor: bool = True) -> BookError:
+    """The error for a book SQLite finds damaged: what was found, and what to do (the backups, by name;
+    `doctor`: and that `rolo doctor` shows more)."""
+    path = path.absolute()
+    found = backups(path)
+    try:
+        with path.open("rb") as handle:
+            sqlite_file = handle.read(16) == _SQLITE_MAGIC
+    except OSError:
+        sqlite_file = True
+    if not sqlite_file and not found:
+        return BookError(f"{path} is not a rolo book, or is damaged beyond reading ({detail})",
+                         hint="--book, $ROLO_BOOK or the config's book names the book file"
+                         + ("; rolo doctor checks it" if doctor else ""))
+    if found:
+        hint = (f"restore a backup: the newest is {found[0]} (of {len(found)}); move the damaged book and its "
+                "-wal and -shm files aside, copy the backup in its place, then run rolo doctor")
+    else:
+        hint = (f"{'rolo doctor shows the damage; ' if doctor else ''}there is no backup of it: copy it aside "
+                f"first, then `sqlite3 {path} .recover` saves what can still be read")
+    return BookError(f"book {path} is damaged ({detail})", hint=hint)
+
+
+def quick_check(conn: sqlite3.Connection, *, full: bool = False, limit: int = 10) -> list[str]:
+    """The problems `PRAGMA quick_check` finds (`integrity_check` with `full`: also indexes against their
+    tables, several times slower); [] when the book is sound."""
+    pragma = "integrity_check" if full else "quick_check"
+    try:
+        rows = [row[0] for row in conn.execute(f"PRAGMA {pragma}({int(limit)})")]
+    except sqlite3.DatabaseError as exc:
+        if not is_corruption(exc):
+            raise
+        return [str(exc)]
+    if rows == ["ok"]:
+        return []
+    # a row may hold several lines, headed by "*** in database main ***": one problem per line
+    lines = [line.strip() for row in rows for line in str(row).splitlines()]
+    return [line for line in lines if line and not line.startswith("*** in database")] or ["not ok"]
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -54,8 +212,18 @@ def _current_revision(conn: sqlite3.Connection) -> str | None:
     except sqlite3.DatabaseError as exc:
         if "no such table" in str(exc):
             return None
+        if is_corruption(exc):
+            raise damaged_error(_path_of(conn), str(exc)) from None
         raise BookError(f"cannot read the book: {exc}") from None
     return row[0] if row else None
+
+
+def _path_of(conn: sqlite3.Connection) -> Path:
+    """The file of a connection's main database."""
+    for _seq, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file)
+    return Path("?")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -63,6 +231,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         _configure(conn)
     except sqlite3.DatabaseError as exc:
+        if is_corruption(exc):
+            raise damaged_error(path, str(exc)) from None
         raise BookError(f"cannot open book {path}: {exc}") from None
     return conn
 
@@ -94,9 +264,11 @@ def ensure_schema(path: Path) -> None:
     try:
         upgrade(path)
     except Exception as exc:  # sqlite3 or SQLAlchemy OperationalError: a file we cannot write
+        reason = getattr(exc, "orig", exc)
+        if is_corruption(reason):
+            raise damaged_error(path, str(reason)) from None
         if type(exc).__name__ != "OperationalError":
             raise
-        reason = getattr(exc, "orig", exc)
         raise BookError(f"cannot create or upgrade book {path}: {reason}") from None
 
 
@@ -105,15 +277,28 @@ def _has_tables(path: Path) -> bool:
     try:
         return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
     except sqlite3.DatabaseError as exc:
+        if is_corruption(exc):
+            raise damaged_error(path, str(exc)) from None
         raise BookError(f"{path} is not a rolo book: {exc}") from None
     finally:
         conn.close()
 
 
-def _backup(path: Path, revision: str) -> Path:
-    """Copy the book (consistently, through SQLite's backup API) before changing its schema."""
+def backup_name(path: Path, revision: str) -> Path:
+    """Where a backup of the book at schema `revision` goes: `BOOK.backup-REV-TIME` beside it (`-2`... when
+    that name is taken within the second)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.backup-{revision}-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.backup-{revision}-{stamp}-{n}")
+    return target
+
+
+def _backup(path: Path, revision: str) -> Path:
+    """Copy the book (consistently, through SQLite's backup API) before changing its schema."""
+    target = backup_name(path, revision)
     src, dst = _connect(path), sqlite3.connect(target)
     try:
         src.backup(dst)
@@ -121,6 +306,101 @@ def _backup(path: Path, revision: str) -> Path:
         dst.close()
         src.close()
     return target
+
+
+@dataclass(frozen=True)
+class BackupMade:
+    """A backup `backup_book` wrote: of which book, where, its size and schema."""
+
+    book: Path
+    backup: Path
+    bytes: int
+    schema: str | None
+
+
+def backup_book(location: str, target: str | os.PathLike[str] | None = None) -> BackupMade:
+    """Copy the book with SQLite's online backup API (one step: a consistent snapshot, while other processes
+    go on writing) to `target` (a new file, or a folder), by default `BOOK.backup-REV-TIME` beside it. The
+    copy is written under a temporary name, checked with quick_check, then renamed into place.
+
+    Raises:
+        BookError: no book there, a target that exists or whose folder does not, or a damaged book (a copy
+            that fails quick_check is kept all the same: it is what could be read).
+    """
+    path = book_path(location)
+    if not is_book_file(path):
+        raise missing_book_error(location)
+    src = connect_existing(path)
+    try:
+        revision = _current_revision(src)
+        if target is None:
+            dest = backup_name(path, revision or "none")
+        else:
+            dest = Path(target).expanduser()
+            if dest.is_dir():
+                dest = backup_name(dest / path.name, revision or "none")
+            elif dest.exists() or dest.is_symlink():
+                raise BookError(f"{dest} already exists: rolo backup does not overwrite a file",
+                                hint="name a new file, or a folder")
+            elif not dest.parent.is_dir():
+                raise BookError(f"cannot write {dest}: its folder {dest.parent} does not exist")
+        if dest.absolute() == path.absolute():
+            raise BookError("the backup cannot be the book itself")
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        try:
+            dst = sqlite3.connect(tmp)
+        except sqlite3.Error as exc:
+            raise BookError(f"cannot write {dest}: {exc}") from None
+        try:
+            src.backup(dst)
+            problems = quick_check(dst, limit=1)
+        except sqlite3.DatabaseError as exc:
+            dst.close()
+            tmp.unlink(missing_ok=True)
+            if is_corruption(exc):
+                raise damaged_error(path, str(exc)) from None
+            if isinstance(exc, sqlite3.OperationalError):
+                raise BookError(f"cannot write {dest}: {exc}") from None
+            raise
+        dst.close()
+    finally:
+        src.close()
+    os.replace(tmp, dest)
+    if problems:
+        raise damaged_error(path, f"its copy {dest} fails PRAGMA quick_check: {problems[0]}")
+    return BackupMade(path.absolute(), dest.absolute(), dest.stat().st_size, revision)
+
+
+def create_book(location: str) -> tuple[Path, bool, str | None]:
+    """Create the book if it does not exist, or upgrade an older one (after a backup): `rolo init`. Returns
+    its path, whether it was created, and the schema it had before (None: created, or already current)."""
+    path = book_path(location).absolute()
+    existed = is_book_file(path)
+    before = None
+    if existed:
+        conn = connect_existing(path)
+        try:
+            before = _current_revision(conn)
+        finally:
+            conn.close()
+    write_connection(location).close()
+    return path, not existed, before if before != SCHEMA_HEAD else None
+
+
+def connect_existing(path: Path, *, doctor: bool = True) -> sqlite3.Connection:
+    """A connection that never creates the file (mode=rw): for books that must already exist (`doctor`:
+    whether an error for a damaged book points to `rolo doctor`)."""
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, isolation_level=None,
+                               check_same_thread=False)
+        _configure(conn)
+    except sqlite3.DatabaseError as exc:
+        if is_corruption(exc):
+            raise damaged_error(path, str(exc), doctor=doctor) from None
+        raise BookError(f"cannot open book {path}: {exc}") from None
+    return conn
 
 
 def upgrade(path: Path, revision: str = "head") -> None:
@@ -154,13 +434,32 @@ def upgrade(path: Path, revision: str = "head") -> None:
 def write_connection(location: str) -> sqlite3.Connection:
     """A connection for writing, schema ensured; start each transaction with `begin_write()`."""
     path = book_path(location)
+    if not is_book_file(path):
+        _refuse_url_mistake(location)
     ensure_schema(path)
     conn = _connect(path)
-    # 8 MiB of page cache for writes (reads keep SQLite's 2 MiB): the default misses constantly on a
-    # large book's uid index; more costs memory that a 100k import must keep under 150 MB.
-    conn.execute("PRAGMA cache_size = -8192")
-    conn.execute("PRAGMA journal_mode = WAL")
+    try:
+        # 8 MiB of page cache for writes (reads keep SQLite's 2 MiB): the default misses constantly on a
+        # large book's uid index; more costs memory that a 100k import must keep under 150 MB.
+        conn.execute("PRAGMA cache_size = -8192")
+        conn.execute("PRAGMA journal_mode = WAL")
+        _check_today(conn, path)
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _check_today(conn: sqlite3.Connection, path: Path) -> None:
+    """quick_check before the first write of the day (see the module docstring), so nothing more is written
+    into a damaged book; the day of the last clean check is the book's user_version."""
+    today = int(time.time() // 86400)
+    if conn.execute("PRAGMA user_version").fetchone()[0] == today:
+        return
+    problems = quick_check(conn, limit=3)
+    if problems:
+        raise damaged_error(path, f"PRAGMA quick_check: {'; '.join(problems)}")
+    conn.execute(f"PRAGMA user_version = {today}")
 
 
 def begin_write(conn: sqlite3.Connection) -> None:
@@ -184,6 +483,10 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def read_connection(location: str) -> sqlite3.Connection:
     """A plain sqlite3 connection for reading (autocommit; wrap multi-query reads in BEGIN/COMMIT)."""
     path = book_path(location)
+    if not is_book_file(path):
+        if not _READS_CREATE.get():
+            raise missing_book_error(location)
+        _refuse_url_mistake(location)
     if path.exists():
         conn = _connect(path)
         if _current_revision(conn) == SCHEMA_HEAD:  # the common case: one cheap query, no alembic

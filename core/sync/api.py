@@ -191,6 +191,10 @@ class SyncAPI:
             capabilities, adapter_options = cls.capabilities.as_dict(), dict(cls.options)
         except UserError as exc:
             error = str(exc)
+        if not self.book.exists():  # a remote added before any contact: nothing synced yet, no book to read
+            return RemoteInfo(config, capabilities, adapter_options, error, 0, 0,
+                              {"bookmark": None, "remote_count": 0, "last_full_at": None, "last_sync_at": None},
+                              0, [])
         sync = self.book.sync_state
         counts = sync.link_counts(name)
         return RemoteInfo(config, capabilities, adapter_options, error, counts["linked"], counts["pending"],

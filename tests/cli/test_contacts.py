@@ -119,5 +119,6 @@ def test_debug_shows_a_traceback(rolo):
     from rolo.core.cli import cli
     from rolo.core.errors import NotFoundError
 
+    rolo("init")
     result = rolo.runner.invoke(cli, ["--book", str(rolo.book_path), "--debug", "show", "nobody@example.com"])
     assert isinstance(result.exception, NotFoundError)

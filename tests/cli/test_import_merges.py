@@ -228,7 +228,7 @@ def _wait_for(condition, what: str, timeout: float = 15.0) -> None:
 def test_a_changed_copy_dropped_under_another_name_merges(rolo, book_path, tmp_path):
     drop = tmp_path / "Drop"
     drop.mkdir()
-    rolo("list")  # the book exists before the watcher opens it
+    rolo("init")  # the book exists before the watcher opens it
     events: list[dict] = []
 
     def imported() -> list[dict]:

@@ -18,6 +18,7 @@ def test_first_use_creates_the_default_book_in_wal_mode(rolo_home, rolo):
 
     from rolo.core.cli import cli
 
+    assert CliRunner().invoke(cli, ["init"]).exit_code == 0
     result = CliRunner().invoke(cli, ["list", "--json"])
     assert result.exit_code == 0 and result.stdout.strip() == "[]"
     db = sqlite3.connect(rolo_home / "book.db")
@@ -58,7 +59,7 @@ def test_schema_head_is_the_newest_migration():
 
 
 def test_book_newer_than_the_program_is_refused(book_path, rolo):
-    rolo("list")
+    rolo("init")
     db = sqlite3.connect(book_path)
     db.execute("UPDATE alembic_version SET version_num = '9999'")
     db.commit()
@@ -113,4 +114,4 @@ def test_a_book_that_cannot_be_created_is_a_one_line_error(tmp_path, rolo):
     blocker = tmp_path / "file"
     blocker.write_text("a file where a folder should be")
     rolo.book_path = blocker / "sub" / "book.db"
-    assert "cannot create the book's folder" in rolo.fails("list")
+    assert "cannot create the book's folder" in rolo.fails("init")
