@@ -83,6 +83,8 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
             files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in VCARD_SUFFIXES)
         elif path.is_file():
             files.append(path)
+        elif path.exists():  # /dev/null, a pipe, a socket: nothing to import from
+            raise UserError(f"{path}: not a file or folder (rolo imports .vcf files and folders of them)")
         else:
             raise UserError(f"{path}: no such file or folder")
     return files

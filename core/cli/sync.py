@@ -301,7 +301,8 @@ def daemon(env: Env, every: str, folder: str | None, no_watch: bool, no_sync: bo
 
 @click.command()
 @click.argument("adapter_name", metavar="ADAPTER")
-@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--json", "as_json", is_flag=True, help="Print the URL and key as JSON.")
 @pass_env
 def emulate(env: Env, adapter_name: str, port: int, as_json: bool) -> None:

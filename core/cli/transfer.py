@@ -76,8 +76,11 @@ def export(env: Env, fmt: str, vcard_version: str, label: str | None, output: Pa
       rolo export --format csv --label friends > friends.csv
     """
     from rolo.core import exporter
+    from rolo.core.errors import NotFoundError
 
     records = env.book.with_log(env.book.contacts(label=label))  # every format carries the notes log
+    if label is not None and not records and label.casefold() not in {n.casefold() for n, _ in env.book.labels()}:
+        raise NotFoundError(f"no label named {label!r}", hint="rolo label list shows the labels")
     if fmt == "vdir":
         if output is None:
             raise click.UsageError("--format vdir needs -o FOLDER")

@@ -239,10 +239,15 @@ class SyncAPI:
     def start_emulator(self, adapter: str, port: int = 0) -> EmulatorInfo:
         """Start an adapter's emulator on 127.0.0.1 (port 0: any free one); `stop()` the result to end it."""
         cls = remotes.adapter_class(self.plugin_manager, adapter)
+        if not 0 <= port <= 65535:
+            raise UserError(f"port {port} is out of range (0-65535; 0 picks a free one)")
         try:
             server = cls.emulator(port)
         except NotImplementedError:
             raise UserError(f"adapter {adapter} has no emulator") from None
+        except OSError as exc:  # the port is taken, or reserved
+            raise UserError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
+                            hint="choose another --port, or 0 for any free one") from None
         # facts an emulator offers beyond its URL and key, that a remote needs (RelayBook's book id)
         extra = {name: getattr(server, name) for name in ("book_id",) if getattr(server, name, None)}
         return EmulatorInfo(adapter, server.url, server.api_key, extra, server)

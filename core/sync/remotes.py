@@ -358,7 +358,12 @@ def open_adapter(remote: Remote, pm: pluggy.PluginManager, *, client: httpx.Clie
 
     cls = adapter_class(pm, remote.adapter)
     check_options(cls, remote.options, remote=remote.name)
+    if token is None:
+        token = token_for(remote)
+        if token is None and remote.token_env:  # the variable the user chose is not set: say which
+            raise UserError(f"{remote.name}: the token variable {remote.token_env} is not set",
+                            hint=f"export {remote.token_env}=… in this shell, or keep the token in the keyring: "
+                                 f"rolo remote add --help")
     if client is None:
         client = make_client(remote.url, timeout=remote.timeout)
-    return cls(client, url=remote.url, token=token if token is not None else token_for(remote),
-               options=remote.options, remote=remote.name)
+    return cls(client, url=remote.url, token=token, options=remote.options, remote=remote.name)

@@ -103,7 +103,7 @@ def test_sync_errors_are_one_line_and_exit_1(rolo, relm, monkeypatch):
     assert result.exit_code == 1 and "Error: work:" in result.stderr and "sk_test_wrong" not in result.output
     assert "no remote named 'nope'" in rolo.fails("sync", "nope")
     monkeypatch.delenv("RELM_KEY")
-    assert "API key is needed" in rolo("sync", ok=False).stderr
+    assert "the token variable RELM_KEY is not set" in rolo("sync", ok=False).stderr
 
 
 def test_remote_add_keeps_the_config_comments_and_rm_removes_only_its_tables(rolo, relm, rolo_home):
