@@ -350,10 +350,12 @@ class Book:
         """The remote records (`rolo.core.merge.RemoteDeletion`) the next sync would delete after this
         merge: those of the others on remotes where KEEP is linked to a record of its own."""
         from rolo.core.merge import plan_links
+        from rolo.core.store.refs import resolve_ref
 
-        with self.transaction() as tx:  # read-only: it commits empty
-            keep, others = self._merge_parties(tx, keep_ref, other_refs)
-            state = tx.sync_state
+        with self.snapshot() as db:  # a read: no write lock taken
+            ids = [resolve_ref(db, ref, self.region) for ref in [keep_ref, *other_refs]]
+            keep, *others = reader.load_contacts(db, ids)
+            state = SyncState(db)
             return plan_links(state.contact_links(keep.id),  # type: ignore[arg-type]
                               [(o, state.contact_links(o.id)) for o in others])[2]  # type: ignore[arg-type]
 
