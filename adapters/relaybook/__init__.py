@@ -4,9 +4,10 @@ that behaves as RelayBook's Contacts document says (used by the adapter's tests 
 - `client.py`: one method per RelayBook endpoint rolo uses (`RelayBookClient`), on the shared
   `rolo.adapters._http`, with the book header and book errors (`BookHttp`);
 - `mapping.py`: RelayBook contact ↔ the book's JSON contact object, with every choice documented (label
-  vocabularies and how a pull never degrades a label, websites and socials, birthdays without a year), and
-  `BookExtras`, the one place that uses the endpoints the seed document only refers to (labels, the bulk
-  custom-field update);
+  vocabularies and how a pull never degrades a label, websites and socials, birthdays without a year);
+- `extras.py`: `BookExtras`, the one place that uses the endpoints the seed document only refers to (labels,
+  the bulk custom-field update), which tries the plausible shapes of each and remembers the one the server
+  took;
 - this module: `RelayBookAdapter`, and the `register_adapters` hook that makes it known as `relaybook`.
 
 How the adapter uses RelayBook:
@@ -17,18 +18,25 @@ How the adapter uses RelayBook:
   configuration error (`AdapterAuthError`: "check --option book=") and never retried.
 - **Pull.** The document has no filter on change time, so every pull is a complete listing:
   `GET /api/v1/contacts` 200 a page (offset pagination), plus the book's labels and their members (one walk
-  per label). RelayBook cannot list deletions; the engine finds them by absence. A record's version is a
-  digest of its book data.
+  per label), or each contact's labels where the server has no label objects (`extras.py`). RelayBook
+  cannot list deletions; the engine finds them by absence. A record's version is a digest of its book data.
 - **Push.** A create POSTs the fields the create endpoint takes, then PATCHes `starred` when set (create does
-  not take it), then writes labels and custom fields (`BookExtras`). RelayBook has no idempotency keys, so
+  not take it), then writes custom fields and labels (`BookExtras`). RelayBook has no idempotency keys, so
   the shared HTTP layer never repeats a create that may have reached it. The adapter does, in two cases: a
   500, which RelayBook documents as a database error (nothing was written), is sent again; a create whose
   answer was lost (a timeout, a dropped connection, a 502/503/504 from a proxy) is first looked for at the
   end of the listing, where RelayBook puts new contacts (a contact this run has not seen, holding exactly
-  what was sent), and sent again only when it is not there. When the follow-up writes are
-  refused, the new contact is deleted again and the create reported as refused, so the next run's create
-  does not leave a twin. An update PATCHes the changed keys (arrays always complete, as PATCH replaces
-  them whole), then labels and custom fields when they changed. A delete of a contact already gone is done.
+  what was sent), and sent again only when it is not there. An update PATCHes the changed keys (arrays
+  always complete, as PATCH replaces them whole), then labels and custom fields when they changed. A delete
+  of a contact already gone is done.
+- **A follow-up that fails never undoes a create.** Once the POST has made the contact, a refused (or
+  unanswered) star, custom-field or label write is reported, not raised: the create returns the contact as
+  RelayBook now holds it, so the engine links it, and the adapter logs a warning naming what was not set
+  (also kept in `incomplete`). The record is returned without a version, so the next run compares the pair
+  instead of skipping it, and with the keys not set in `RemoteRecord.unset`, which the engine remembers as
+  RelayBook holds them: the next run sends the star, custom fields and labels again as local changes.
+  (Earlier versions deleted the new contact and reported the create refused: a server with other label or
+  bulk endpoints then had every contact created and deleted on every run.)
 - **Lookup.** `find` (used when a killed sync resumes) finds the newest contact holding exactly what a
   create would send (names, company, title, emails, phones) and finishes its follow-up writes: a create
   killed between the POST and the labels is completed rather than duplicated.
@@ -36,6 +44,7 @@ How the adapter uses RelayBook:
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Mapping
@@ -43,11 +52,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rolo.adapters._http import RETRY_OPTION_HELP, page_size_option, retry_option
 from rolo.adapters.relaybook.client import PAGE_MAX, BookHttp, RelayBookClient, RelayBookContact
+from rolo.adapters.relaybook.extras import BookExtras
 from rolo.adapters.relaybook.mapping import (
     CARRIED_FIELDS,
     ENTRY_LABELS,
     LIST_KEYS,
-    BookExtras,
     custom_field_changes,
     identity,
     to_book,
@@ -62,6 +71,8 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = ["RelayBookAdapter", "register_adapters"]
+
+log = logging.getLogger("rolo.adapters.relaybook")
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: how far back from the end of the listing a lost create is looked for
@@ -117,6 +128,8 @@ class RelayBookAdapter(Adapter):
         self._known: set[str] = set()  # contact ids seen or created in this run
         self._index: list[RelayBookContact] | None = None  # the full listing, for `find`
         self._count: int | None = None  # the book's size, from this run's listing and writes
+        #: creates whose follow-up writes were not all taken: {id, starred?, custom_fields?, labels?, errors}
+        self.incomplete: list[dict[str, Any]] = []
 
     @property
     def books_hint(self) -> str:
@@ -145,8 +158,10 @@ class RelayBookAdapter(Adapter):
         labels = self.extras.labels_by_contact()
         records = []
         for contact in self.relaybook.list_contacts():
-            carried = contact.get("labels")
-            names = self.extras.labels_of(contact) if isinstance(carried, list) else labels.get(contact["id"], [])
+            if labels is None or isinstance(contact.get("labels"), list):
+                names = self.extras.labels_of(contact)  # from the contact, or one request
+            else:
+                names = labels.get(contact["id"], [])
             records.append(self._record(contact, names))
         self._count = len(records)
         return Changes(records=records, deleted=None, bookmark=None, complete=True)
@@ -185,17 +200,8 @@ class RelayBookAdapter(Adapter):
         body = to_relaybook(data, create=True)
         contact = self._post_contact(body)
         self._known.add(str(contact["id"]))
-        try:
-            return self._finish(contact, data, labels=[])
-        except RemoteRejected as err:
-            # a contact without its labels or fields would stay so (both snapshots would agree): undo it,
-            # so that the engine's next attempt starts clean
-            try:
-                self.relaybook.delete_contact(str(contact["id"]))
-            except (RemoteRejected, AdapterUnavailable):
-                pass
-            raise RemoteRejected(f"{err} (the contact was created, then deleted again)", adapter=self.name,
-                                 status=err.status, code=err.code) from None
+        # from here on the contact exists: whatever fails next is reported, never undone (module docstring)
+        return self._finish(contact, data, labels=[])
 
     def _post_contact(self, body: dict[str, Any]) -> RelayBookContact:
         """POST a new contact, sending it again after a 500 (RelayBook documents its 500 as a database
@@ -240,13 +246,59 @@ class RelayBookAdapter(Adapter):
         return None
 
     def _finish(self, contact: Mapping[str, Any], data: Mapping[str, Any], *, labels: list[str]) -> RemoteRecord:
-        """After a create: star the contact, then write its labels and custom fields where they differ."""
+        """After a create: star the contact, then write its custom fields and labels where they differ.
+
+        Each of the three is tried whatever became of the others; a refused or unanswered one is reported
+        (`incomplete`, a warning) and the contact returned as RelayBook holds it, without a version, so that
+        the engine links it and compares it again next run (see the module docstring)."""
         contact_id = str(contact["id"])
+        unset: dict[str, Any] = {}
+        errors: list[str] = []
         if bool(data.get("starred")) != bool(contact.get("starred")):
-            contact = self.relaybook.update_contact(contact_id, {"starred": bool(data.get("starred"))})
-        contact = self.extras.set_custom_fields(contact, data.get("custom_fields") or {})
-        labels = self.extras.set_labels(contact_id, data.get("labels") or [], labels)
-        return self._record(contact, labels)
+            try:
+                contact = self.relaybook.update_contact(contact_id, {"starred": bool(data.get("starred"))})
+            except (RemoteRejected, AdapterUnavailable) as err:
+                unset["starred"] = bool(data.get("starred"))
+                errors.append(f"star: {err}")
+        wanted_fields = data.get("custom_fields") or {}
+        try:
+            contact = self.extras.set_custom_fields(contact, wanted_fields)
+        except (RemoteRejected, AdapterUnavailable) as err:
+            try:
+                changes = self.extras.custom_field_changes(contact, wanted_fields)
+            except RemoteRejected:  # a reserved name (a create refuses it before its POST)
+                changes = dict(wanted_fields)
+            unset["custom_fields"] = sorted(k for k, v in changes.items() if v is not None)
+            errors.append(f"custom fields: {err}")
+        wanted_labels = list(data.get("labels") or [])
+        try:
+            labels = self.extras.set_labels(contact_id, wanted_labels, labels)
+        except (RemoteRejected, AdapterUnavailable) as err:
+            have = {n.casefold() for n in labels}
+            unset["labels"] = sorted((n for n in wanted_labels if n.casefold() not in have), key=str.casefold)
+            errors.append(f"labels: {err}")
+        record = self._record(contact, labels)
+        unset = {k: v for k, v in unset.items() if k == "starred" or v}  # not e.g. an old memo's removal
+        if unset:
+            record.version = None  # the engine compares the pair next run instead of skipping it
+            record.unset = frozenset(unset)  # ... and sees these as local changes to send again
+            self._report_unset(contact, unset, errors)
+        return record
+
+    def _report_unset(self, contact: Mapping[str, Any], unset: dict[str, Any], errors: list[str]) -> None:
+        """Say which follow-up writes of a created contact RelayBook did not take."""
+        self.incomplete.append({"id": str(contact["id"]), **unset, "errors": errors})
+        name = " ".join(str(contact.get(k) or "") for k in ("first_name", "last_name")).strip() or \
+            str(contact.get("company") or "")
+        what: list[str] = []
+        if "starred" in unset:
+            what.append("its star")
+        if unset.get("custom_fields"):
+            what.append("custom fields " + ", ".join(unset["custom_fields"]))
+        if unset.get("labels"):
+            what.append("labels " + ", ".join(unset["labels"]))
+        log.warning("%s: contact %s (%s) was created, but RelayBook did not take %s (%s); the next sync sends "
+                    "them again", self.remote, contact["id"], name, " and ".join(what), "; ".join(errors))
 
     def update(self, remote_id: str, data: dict[str, Any], *, changed: frozenset[str],
                previous: dict[str, Any] | None) -> RemoteRecord:

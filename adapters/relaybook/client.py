@@ -11,10 +11,11 @@ walk). Every request carries the ``X-Book-ID`` header of the book the client was
     for contact in client.list_contacts():
         ...
 
-Two groups of endpoints are not in the seed document, which only refers to their pages; their shapes are
-the emulator's design (see `emulator.py`, points 9-11): books, labels and contact labels ("Books & Labels"),
-and the bulk custom-field update ("Bulk Operations"). The adapter uses them only through
-`mapping.BookExtras`.
+Two groups of endpoints are not in the seed document, which only refers to their pages: books, labels and
+contact labels ("Books & Labels"), and the bulk custom-field update ("Bulk Operations"). The client has a
+method for each shape of them the emulator runs (`emulator.py`: label objects attached by id, or label
+names posted to the contact; the bulk path under ``/api/v1/bulk/`` or ``/api/v1/contacts/bulk/``, `BULK_PATHS`).
+The adapter uses them only through `extras.BookExtras`, which finds out which shape a server has.
 
 Errors are the shared layer's, with one refinement (`BookHttp`): a 403 ``FORBIDDEN`` (the book is not one
 the key's team has) and a 400 ``MISSING_BOOK`` are configuration errors, raised as `AdapterAuthError` with
@@ -33,6 +34,8 @@ from rolo.core.errors import AdapterAuthError, AdapterError
 
 PAGE_MAX = 200
 BULK_MAX = 500
+#: where the bulk custom-field update may be, the guess first (the seeds do not say: see the module docstring)
+BULK_PATHS = ("/api/v1/bulk/custom-fields", "/api/v1/contacts/bulk/custom-fields")
 
 
 class RelayBookContact(TypedDict, total=False):
@@ -180,29 +183,38 @@ class RelayBookClient:
             if ident:
                 yield str(ident)
 
-    def contact_labels(self, contact_id: str) -> list[RelayBookLabel]:
-        """A contact's labels."""
-        return cast(list[RelayBookLabel], _data(self.http.get(f"/api/v1/contacts/{_id(contact_id)}/labels")) or [])
+    def contact_labels(self, contact_id: str) -> list[RelayBookLabel | str]:
+        """A contact's labels: label objects, or names on a server without label objects."""
+        path = f"/api/v1/contacts/{_id(contact_id)}/labels"
+        return cast(list[RelayBookLabel | str], _data(self.http.get(path)) or [])
 
     def add_labels(self, contact_id: str, label_ids: Iterable[str]) -> list[RelayBookLabel]:
-        """Add labels to a contact (adding one it has changes nothing, so this is safe to repeat)."""
+        """Add labels (by id) to a contact (adding one it has changes nothing, so this is safe to repeat)."""
         path = f"/api/v1/contacts/{_id(contact_id)}/labels"
         body = {"label_ids": list(label_ids)}
         return cast(list[RelayBookLabel], _data(self.http.post(path, json=body, idempotent=True)) or [])
 
-    def remove_label(self, contact_id: str, label_id: str) -> None:
-        """Take a label off a contact; RemoteRejected(status=404) when it does not have it."""
-        self.http.delete(f"/api/v1/contacts/{_id(contact_id)}/labels/{_id(label_id)}")
+    def add_label_names(self, contact_id: str, names: Iterable[str]) -> list[RelayBookLabel | str]:
+        """Add labels by name to a contact, on a server without label objects (safe to repeat)."""
+        path = f"/api/v1/contacts/{_id(contact_id)}/labels"
+        body = {"labels": list(names)}
+        return cast(list[RelayBookLabel | str], _data(self.http.post(path, json=body, idempotent=True)) or [])
+
+    def remove_label(self, contact_id: str, label: str) -> None:
+        """Take a label (its id; its name on a server without label objects) off a contact;
+        RemoteRejected(status=404) when it does not have it."""
+        self.http.delete(f"/api/v1/contacts/{_id(contact_id)}/labels/{_id(label)}")
 
     # -- bulk (designed: "Bulk Operations" is not in the seeds) ---------------------------------------------
 
-    def bulk_update_custom_fields(self, updates: Iterable[Mapping[str, Any]]) -> list[RelayBookContact]:
-        """Set custom field values (`{contact_id, key, value}`, null removes), 500 a request; returns the
-        contacts as they now stand. Setting values is safe to repeat."""
+    def bulk_update_custom_fields(self, updates: Iterable[Mapping[str, Any]], *, path: str = BULK_PATHS[0]
+                                  ) -> list[RelayBookContact]:
+        """Set custom field values (`{contact_id, key, value}`, null removes), 500 a request, at `path` (one
+        of `BULK_PATHS`); returns the contacts as they now stand. Setting values is safe to repeat."""
         items = [dict(u) for u in updates]
         stored: list[RelayBookContact] = []
         for start in range(0, len(items), BULK_MAX):
             body = {"updates": items[start : start + BULK_MAX]}
-            answer = self.http.post("/api/v1/bulk/custom-fields", json=body, idempotent=True)
+            answer = self.http.post(path, json=body, idempotent=True)
             stored += cast(list[RelayBookContact], _data(answer) or [])
         return stored

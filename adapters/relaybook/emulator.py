@@ -22,6 +22,22 @@ Operations"): ``GET /api/v1/books``, ``GET|POST /api/v1/labels``, ``GET /api/v1/
 ``GET|POST /api/v1/contacts/{id}/labels``, ``DELETE /api/v1/contacts/{id}/labels/{label_id}`` and
 ``POST /api/v1/bulk/custom-fields``.
 
+Two designs. Those pages could as well describe another API, and a real RelayBook may be either, so the
+emulator runs one of two (``RelayBookEmulator(design=...)``, ``serve(design=...)``):
+
+- `LABEL_OBJECTS` (the default): the endpoints above, as points 9-11 below describe them;
+- `LABEL_NAMES`: no label objects at all. There is no ``/api/v1/labels`` (nor ``/api/v1/labels/{id}/contacts``:
+  404 for any method); ``POST /api/v1/contacts/{id}/labels`` takes ``{"labels": ["VIP", ...]}`` (label names,
+  1-50 characters each; a name the contact has, without case, changes nothing; ``label_ids`` is 422) and
+  answers 200 with the contact's label names; ``GET`` the same path lists them as names (``{"data":
+  ["Book Club", "math"]}``, by name); ``DELETE /api/v1/contacts/{id}/labels/{name}`` (the name
+  percent-encoded, compared without case) takes one off (204; 404 when the contact does not have it). The
+  contact object still carries no labels. The bulk update is ``POST /api/v1/contacts/bulk/custom-fields``
+  (same body and answer as point 11); ``/api/v1/bulk/custom-fields`` is 404.
+
+The store is the same in both (labels by name, created on first use): only the HTTP surface differs, so the
+store's helpers (`label_contact`, `labels_of`...) serve tests of either design.
+
 Where the document is silent or ambiguous, and what this emulator does
 ----------------------------------------------------------------------
 1. Team, books, keys. One team whose key is `api_key` (``rlb_test_…``; more with `add_api_key`). The team has
@@ -97,6 +113,9 @@ from rolo.adapters._emulator import ApiError, Emulator, Request, Response, route
 
 __all__ = [
     "BOOK_ID",
+    "DESIGNS",
+    "LABEL_NAMES",
+    "LABEL_OBJECTS",
     "OTHER_TEAM_BOOK_ID",
     "SECOND_BOOK_ID",
     "RelayBookEmulator",
@@ -112,6 +131,15 @@ OTHER_TEAM_ID = "0b1c2d3e-4f50-4617-8283-949596979899"
 USER_ID = "5e1c820d-b605-4f9e-ae4f-47be164176ca"
 DEFAULT_LIMIT, MAX_LIMIT, MAX_BULK = 50, 200, 500
 DEFAULT_COLOR = "#9ca3af"
+#: the two designs of the endpoints the seeds do not document (see the module docstring)
+LABEL_OBJECTS, LABEL_NAMES = "label-objects", "label-names"
+DESIGNS = (LABEL_OBJECTS, LABEL_NAMES)
+#: the routes only one design has
+_ONLY: dict[str, frozenset[str]] = {
+    LABEL_OBJECTS: frozenset({"GET /api/v1/labels", "POST /api/v1/labels", "GET /api/v1/labels/{id}/contacts",
+                              "POST /api/v1/bulk/custom-fields"}),
+    LABEL_NAMES: frozenset({"POST /api/v1/contacts/bulk/custom-fields"}),
+}
 
 EMAIL_LABELS = ("work", "personal", "other")
 PHONE_LABELS = ("mobile", "work", "other")
@@ -123,7 +151,7 @@ CREATE_FIELDS = frozenset({*TEXT_FIELDS, *ARRAY_FIELDS, "birthday"})
 PATCH_FIELDS = CREATE_FIELDS | {"starred"}
 READ_ONLY = frozenset({"id", "book_id", "dates", "relationships", "created_by", "created_at", "updated_at"})
 NOT_ON_CREATE = {
-    "custom_fields": "set custom fields after creating the contact, with POST /api/v1/bulk/custom-fields",
+    "custom_fields": "set custom fields after creating the contact, with POST …/bulk/custom-fields",
     "labels": "add labels after creating the contact, with POST /api/v1/contacts/{id}/labels",
     "photo_url": "photos cannot be set through the API",
     "starred": "star a contact after creating it, with PATCH /api/v1/contacts/{id}",
@@ -545,7 +573,12 @@ class RelayBookStore:
         with self._lock:
             book = self._get(contact_id)["book_id"]
             by_name = {label["name"].casefold(): label["id"] for label in self.labels(book)}
-            ids = [by_name.get(n.casefold()) or self.create_label(n, book)["id"] for n in names]
+            ids = []
+            for name in names:
+                key = name.strip().casefold()
+                if key not in by_name:  # the same name twice (without case) is one label
+                    by_name[key] = self.create_label(name, book)["id"]
+                ids.append(by_name[key])
             return self.add_labels(contact_id, ids)
 
     def unlabel_contact(self, contact_id: str, *names: str) -> None:
@@ -574,8 +607,15 @@ class RelayBookEmulator(Emulator):
     }
     TEST_API_KEY = "rlb_test_rolo0emulator00000000000000"
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, design: str = LABEL_OBJECTS) -> None:
+        if design not in DESIGNS:
+            raise ValueError(f"design must be one of {', '.join(DESIGNS)}, not {design!r}")
         super().__init__(port)
+        self.design = design
+        """`LABEL_OBJECTS` or `LABEL_NAMES`: which labels and bulk endpoints this server has."""
+        # the other design's routes are not there at all: 404 (or 405 beside a route of this design)
+        absent = set().union(*(routes for name, routes in _ONLY.items() if name != design))
+        self._matching = [spec for spec in self._matching if spec.label not in absent]
         self._api_keys = {self.TEST_API_KEY: TEAM_ID}
         self.store = RelayBookStore(self.lock)
 
@@ -604,6 +644,14 @@ class RelayBookEmulator(Emulator):
     def reset_state(self) -> None:
         self._api_keys = {self.TEST_API_KEY: TEAM_ID}
         self.store.clear()
+
+    def design_routes(self) -> list[str]:
+        """The routes this server's design has (`routes()` lists both designs')."""
+        return [spec.label for spec in self._routes if spec in self._matching]
+
+    def unused_routes(self) -> list[str]:
+        """The routes of this design that never gave a 2xx answer since the last `reset()`."""
+        return [label for label in super().unused_routes() if label in self.design_routes()]
 
     # -- hooks ---------------------------------------------------------------------------------------------
 
@@ -747,38 +795,59 @@ class RelayBookEmulator(Emulator):
 
     @route("GET", "/api/v1/contacts/{id}/labels")
     def get_contact_labels(self, request: Request) -> dict[str, Any]:
-        """A contact's labels."""
-        return {"data": self.store.labels_of(request.params["id"], self._scope(request))}
+        """A contact's labels (label objects; names in the `LABEL_NAMES` design)."""
+        labels = self.store.labels_of(request.params["id"], self._scope(request))
+        if self.design == LABEL_NAMES:
+            return {"data": [label["name"] for label in labels]}
+        return {"data": labels}
 
     @route("POST", "/api/v1/contacts/{id}/labels")
     def add_contact_labels(self, request: Request) -> dict[str, Any]:
-        """Add labels (`{"label_ids": [...]}`) to a contact."""
+        """Add labels to a contact: `{"label_ids": [...]}`, or `{"labels": [names]}` in `LABEL_NAMES`."""
         scope = self._scope(request)
-        self.store.get(request.params["id"], scope)
+        contact_id = request.params["id"]
+        self.store.get(contact_id, scope)
         body = self.read_json(request)
+        if self.design == LABEL_NAMES:
+            _keys("body", body, ("labels",))
+            names = body.get("labels")
+            if not isinstance(names, list) or not names or not all(
+                    isinstance(n, str) and 0 < len(n.strip()) <= 50 for n in names):
+                raise _invalid("labels: must be a non-empty array of label names (1-50 characters each)")
+            return {"data": [label["name"] for label in self.store.label_contact(contact_id, *names)]}
         _keys("body", body, ("label_ids",))
-        return {"data": self.store.add_labels(request.params["id"], body.get("label_ids"), scope)}
+        return {"data": self.store.add_labels(contact_id, body.get("label_ids"), scope)}
 
     @route("DELETE", "/api/v1/contacts/{id}/labels/{label_id}")
     def remove_contact_label(self, request: Request) -> Response:
-        """Take one label off a contact."""
-        self.store.remove_label(request.params["id"], request.params["label_id"], self._scope(request))
+        """Take one label off a contact (by id; by name in the `LABEL_NAMES` design)."""
+        contact_id, label = request.params["id"], request.params["label_id"]
+        scope = self._scope(request)
+        if self.design == LABEL_NAMES:
+            found = [x["id"] for x in self.store.labels_of(contact_id, scope)
+                     if x["name"].casefold() == label.strip().casefold()]
+            if not found:
+                raise _not_found("Label on this contact")
+            label = found[0]
+        self.store.remove_label(contact_id, label, scope)
         return Response(204)
 
     # -- bulk (designed) -----------------------------------------------------------------------------------
 
     @route("POST", "/api/v1/bulk/custom-fields")
+    @route("POST", "/api/v1/contacts/bulk/custom-fields")
     def bulk_custom_fields(self, request: Request) -> dict[str, Any]:
-        """Set custom field values of many contacts of the book at once."""
+        """Set custom field values of many contacts of the book at once (one path per design)."""
         book = self._needs_book(request)
         body = self.read_json(request)
         _keys("body", body, ("updates",))
         return self.store.bulk_custom_fields(book, body.get("updates"))
 
 
-def serve(port: int = 0) -> RelayBookEmulator:
-    """Start a RelayBook emulator on 127.0.0.1 (`port` 0: any free port); call `stop()` when done.
+def serve(port: int = 0, *, design: str = LABEL_OBJECTS) -> RelayBookEmulator:
+    """Start a RelayBook emulator on 127.0.0.1 (`port` 0: any free port) of one design (`DESIGNS`); call
+    `stop()` when done.
 
     `emulator.url` is its base URL, `emulator.api_key` the key and `emulator.book_id` the book to use.
     """
-    return RelayBookEmulator(port).start()
+    return RelayBookEmulator(port, design=design).start()

@@ -18,8 +18,8 @@ addresses           addresses                       street, city → locality, s
                                                     and extended are not carried (None both ways:
                                                     the engine keeps the local parts)
 urls                website + socials               see "Websites and socials"
-labels              the book's labels               through the labels endpoints (`BookExtras`)
-custom_fields       custom_fields                   through the bulk endpoint (`BookExtras`)
+labels              the book's labels               through the labels endpoints (`extras.py`)
+custom_fields       custom_fields                   through the bulk endpoint (`extras.py`)
 notes               notes
 starred             starred                         PATCHed after a create (create does not take it)
 ==================  ==============================  ==================================================
@@ -73,14 +73,11 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rolo.core.errors import RemoteRejected
 from rolo.core.fields import field_key
 from rolo.core.labels import classify, nearest
-
-if TYPE_CHECKING:
-    from rolo.adapters.relaybook.client import RelayBookClient
 
 CARRIED_FIELDS = frozenset({
     "given_name", "family_name", "organization", "title", "birthday", "emails", "phones", "addresses", "urls",
@@ -333,122 +330,3 @@ def version_of(data: Mapping[str, Any]) -> str:
     """A digest of a record's book data: it changes whenever anything rolo carries changes."""
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-# -- the designed endpoints: labels and custom fields, in one place ------------------------------------------
-
-
-class BookExtras:
-    """Labels and custom fields, which RelayBook sets only through pages its contact document refers to and
-    the seeds do not hold ("Books & Labels", "Bulk Operations#Bulk Update Custom Field"). Every use of those
-    endpoints by the adapter goes through this class, so that a real RelayBook that shapes them differently
-    needs changes here (and in `client.py`) only.
-
-    Labels are listed once per run (name → id, created on demand); a contact's labels are read by walking
-    each label's members, or from a `labels` array on the contact when a server sends one.
-    """
-
-    def __init__(self, client: RelayBookClient) -> None:
-        self.client = client
-        self._ids: dict[str, str] | None = None  # casefolded name -> label id
-        self._names: dict[str, str] = {}  # label id -> name
-
-    # -- reading ---------------------------------------------------------------------------------------------
-
-    def _load(self) -> dict[str, str]:
-        if self._ids is None:
-            self._ids = {}
-            for label in self.client.list_labels():
-                self._remember(label)
-        return self._ids
-
-    def _remember(self, label: Mapping[str, Any]) -> None:
-        ids = self._load() if self._ids is None else self._ids
-        name = str(label.get("name") or "").strip()
-        if name:
-            ids.setdefault(name.casefold(), str(label["id"]))
-            self._names[str(label["id"])] = name
-
-    def labels_by_contact(self) -> dict[str, list[str]]:
-        """Every contact's label names, by contact id (one walk per label)."""
-        found: dict[str, list[str]] = {}
-        self._ids = None  # a fresh listing for each pull
-        for label_id in list(self._load().values()):
-            name = self._names[label_id]
-            for contact_id in self.client.label_members(label_id):
-                found.setdefault(contact_id, []).append(name)
-        return found
-
-    def labels_of(self, contact: Mapping[str, Any]) -> list[str]:
-        """One contact's label names (from the contact when it carries them, else one request)."""
-        carried = _carried_labels(contact)
-        if carried is not None:
-            return carried
-        labels = self.client.contact_labels(str(contact["id"]))
-        for label in labels:
-            self._remember(label)
-        return [str(label.get("name")) for label in labels if label.get("name")]
-
-    # -- writing ---------------------------------------------------------------------------------------------
-
-    def label_id(self, name: str) -> str:
-        """The id of the book's label `name`, created when missing."""
-        ids = self._load()
-        found = ids.get(name.casefold())
-        if found:
-            return found
-        try:
-            label = self.client.create_label(name)
-        except RemoteRejected as err:
-            if err.status != 409:
-                raise
-            self._ids = None  # created meanwhile (another client, or a retried request that went through)
-            found = self._load().get(name.casefold())
-            if found is None:
-                raise
-            return found
-        self._remember(label)
-        return str(label["id"])
-
-    def set_labels(self, contact_id: str, wanted: Iterable[str], current: Iterable[str]) -> list[str]:
-        """Give a contact exactly the labels `wanted` (names, without case), knowing it has `current`."""
-        want = {n.casefold(): n for n in wanted if str(n).strip()}
-        have = {n.casefold(): n for n in current}
-        add = {k: self.label_id(want[k]) for k in want if k not in have}
-        if add:
-            self.client.add_labels(contact_id, list(add.values()))
-        for key in have.keys() - want.keys():
-            label_id = self._load().get(key)
-            if label_id is None:
-                continue
-            try:
-                self.client.remove_label(contact_id, label_id)
-            except RemoteRejected as err:
-                if err.status != 404:  # not there (any more): what we wanted
-                    raise
-        # as RelayBook spells them, so that the next listing reads the same
-        names = [have.get(k) or self._names.get(add[k], want[k]) for k in want]
-        return sorted(names, key=str.casefold)
-
-    def set_custom_fields(self, contact: Mapping[str, Any], values: Mapping[str, Any] | None) -> Mapping[str, Any]:
-        """Write the book's custom fields (`values`, or None to leave them) of one contact, and remove the
-        entry-label memo older rolo versions kept (`ENTRY_LABELS_KEY`), in one bulk request when anything
-        differs; returns the contact as it now stands."""
-        current = dict(contact.get("custom_fields") or {})
-        changes = custom_field_changes(values, current) if values is not None else {}
-        if current.get(ENTRY_LABELS_KEY) is not None:
-            changes[ENTRY_LABELS_KEY] = None
-        if not changes:
-            return contact
-        updates = [{"contact_id": contact["id"], "key": k, "value": v} for k, v in changes.items()]
-        stored = self.client.bulk_update_custom_fields(updates)
-        return next((c for c in stored if c.get("id") == contact["id"]), contact)
-
-
-def _carried_labels(contact: Mapping[str, Any]) -> list[str] | None:
-    """Labels a server put on the contact object itself (names, or objects with a name), or None."""
-    labels = contact.get("labels")
-    if not isinstance(labels, list):
-        return None
-    names = [label.get("name") if isinstance(label, Mapping) else label for label in labels]
-    return [str(n) for n in names if n]

@@ -48,6 +48,12 @@ records using it are pushed (`FieldSchema.prepare`). Book types map onto Relm's
   and a label can be edited in Relm's web app; a key cannot). Keys are at most 64 characters, so such a
   field's name may have at most 54.
 
+Pull: a field's book name is its Relm display `label` (spaces read as `_`) when that spells the same name as
+its key (`Tier` for the key `tier`, `Lead_Source` for `lead_source` labelled "Lead Source"; `field_name`),
+else the key's: a field defined as `Tier` in one book (pushed with key `tier`, label `Tier`) arrives as `Tier`
+in the next, and its values still go back under the key. A label naming another field than its key (key
+`acct`, label "Account") is not taken, since rolo writes a field's values under `relm_key(name)`.
+
 Names starting with `rolo_` are rolo's in Relm: a book field named `rolo_labels` or `rolo_list_…` is refused
 (`RemoteRejected`, code `reserved_field`). Fields the engine did not `prepare` (a pull-only run, or a field
 first seen in a record) are defined on first use, with the Relm type their value suggests (bool, number,
@@ -83,8 +89,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rolo.core.errors import RemoteRejected
-from rolo.core.fields import FieldDefinition, field_key
+from rolo.core.errors import RemoteRejected, ValidationError
+from rolo.core.fields import FieldDefinition, field_key, validate_field_name
 from rolo.core.emails import is_free_mail
 
 if TYPE_CHECKING:
@@ -158,8 +164,25 @@ def relm_key(name: str, *, multiple: bool = False) -> str:
 
 
 def book_name(key: str) -> str:
-    """The book field name of a metadata key (the inverse of `relm_key`)."""
+    """The book field name of a metadata key (the inverse of `relm_key`), as the key spells it."""
     return key.removeprefix(LIST_PREFIX)
+
+
+def field_name(key: str, relm_field: Mapping[str, Any] | None) -> str:
+    """The book field name of a Relm field: its display `label` (spaces as `_`) when that names the same book
+    field as its key (`field_key(label) == book_name(key)`, and a valid book field name), else the key's
+    `book_name`. So a field a book defined as `Tier` (key `tier`, label `Tier`) reaches another book as
+    `Tier`, and a pushed value still goes under the key (`relm_key` of the name is the key again)."""
+    plain = book_name(key)
+    label = (relm_field or {}).get("label")
+    if isinstance(label, str):
+        candidate = re.sub(r"\s+", "_", label.strip())
+        if candidate and field_key(candidate) == plain:
+            try:
+                return validate_field_name(candidate)
+            except ValidationError:
+                pass
+    return plain
 
 
 def is_multiple(relm_field: Mapping[str, Any]) -> bool:
@@ -219,7 +242,7 @@ def book_definition(relm_field: Mapping[str, Any]) -> FieldDefinition:
     options = relm_field.get("options") or {}
     choices = options.get("choices") if isinstance(options, Mapping) else None
     return FieldDefinition(
-        name=book_name(str(relm_field["key"])),
+        name=field_name(str(relm_field["key"]), relm_field),
         type=book_type,
         options=[str(c) for c in choices] if book_type == "select" and isinstance(choices, list) else [],
         multiple=multiple,
@@ -324,7 +347,7 @@ def to_book(
             spec = {"key": key, "type": "text"}
         value = decode_value(raw, spec)
         if value is not None and value != []:
-            custom[book_name(key)] = value
+            custom[field_name(key, spec)] = value
     return {
         "given_name": _clean(contact.get("first_name")),
         "family_name": _clean(contact.get("last_name")),

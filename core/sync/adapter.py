@@ -206,12 +206,16 @@ class RemoteRecord:
             records cheaply; with None it compares `data`.
         updated_at: when it last changed remotely (ISO 8601 UTC, `Z`), when the remote says; the
             `newest` conflict policy compares it with the contact's `updated_at`.
+        unset: on a record `create` returns, the keys of the pushed data the remote did not take (a
+            follow-up write after the create failed). The engine links the record anyway and remembers
+            these keys as the remote holds them, so the next run sends them again as local changes.
     """
 
     id: str
     data: dict[str, Any]
     version: str | None = None
     updated_at: str | None = None
+    unset: frozenset[str] = frozenset()
 
 
 @dataclass

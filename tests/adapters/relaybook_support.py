@@ -1,5 +1,6 @@
-"""Fixtures shared by the RelayBook adapter tests: the emulator (one per session, reset per test), clients,
-and `RelayBookSide`, the conformance suite's `RemoteSide` for RelayBook.
+"""Fixtures shared by the RelayBook adapter tests: the emulator (one per session, reset per test; another of
+the label-names design, `relaybook_names_emulator`), clients, and `RelayBookSide`, the conformance suite's
+`RemoteSide` for RelayBook.
 
 Import the fixtures into a test module with `from relaybook_support import *  # noqa: F403`.
 """
@@ -14,12 +15,12 @@ import pytest
 from rolo.adapters._http import RetryPolicy
 from rolo.adapters.relaybook import RelayBookAdapter
 from rolo.adapters.relaybook.client import BookHttp, RelayBookClient
-from rolo.adapters.relaybook.emulator import BOOK_ID, RelayBookEmulator
+from rolo.adapters.relaybook.emulator import BOOK_ID, LABEL_NAMES, RelayBookEmulator
 from rolo.core.record import ContactRecord, EmailEntry
 
 __all__ = [
     "FAST", "RelayBookSide", "relaybook_adapter", "relaybook_client", "relaybook_emulator", "relaybook_http",
-    "relaybook_httpx", "relaybook_server",
+    "relaybook_httpx", "relaybook_names_emulator", "relaybook_names_server", "relaybook_server",
 ]
 
 #: retries that keep tests fast: tiny backoff, a few attempts, server-asked waits up to 2 s honoured
@@ -40,6 +41,23 @@ def relaybook_emulator(relaybook_server: RelayBookEmulator) -> Iterator[RelayBoo
     yield relaybook_server
     errors = list(relaybook_server.errors)
     relaybook_server.reset()
+    assert not errors, "the emulator raised:\n" + "\n".join(errors)
+
+
+@pytest.fixture(scope="session")
+def relaybook_names_server() -> Iterator[RelayBookEmulator]:
+    """The session's emulator of the label-names design (use `relaybook_names_emulator`, which resets it)."""
+    with RelayBookEmulator(design=LABEL_NAMES) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def relaybook_names_emulator(relaybook_names_server: RelayBookEmulator) -> Iterator[RelayBookEmulator]:
+    """The label-names emulator, empty and without faults; fails the test if a route raised."""
+    relaybook_names_server.reset()
+    yield relaybook_names_server
+    errors = list(relaybook_names_server.errors)
+    relaybook_names_server.reset()
     assert not errors, "the emulator raised:\n" + "\n".join(errors)
 
 

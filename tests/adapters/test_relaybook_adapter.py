@@ -5,6 +5,7 @@ lost, `find`, partial PATCHes with complete arrays, registration and `rolo emula
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -174,12 +175,23 @@ def test_a_create_then_stars_labels_and_fills_custom_fields(relaybook_adapter: R
     assert record.version == relaybook_adapter.get(record.id).version  # type: ignore[union-attr]
 
 
-def test_a_create_whose_follow_up_is_refused_is_undone(relaybook_adapter: RelayBookAdapter,
-                                                       relaybook_emulator: RelayBookEmulator) -> None:
-    with pytest.raises(RemoteRejected) as caught:
-        relaybook_adapter.create(data(custom_fields={"odd": {"a": 1}}), idempotency_key="k1")
-    assert caught.value.status == 422 and "deleted again" in str(caught.value)
-    assert relaybook_emulator.store.contacts() == []
+def test_a_create_whose_follow_up_is_refused_keeps_the_contact_and_reports_it(
+        relaybook_adapter: RelayBookAdapter, relaybook_emulator: RelayBookEmulator,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # the custom-field write is refused (422): the labels and the star still go, the contact stays
+    wanted = data(custom_fields={"odd": {"a": 1}, "tier": "close"}, labels=["math"], starred=True)
+    with caplog.at_level(logging.WARNING, logger="rolo.adapters.relaybook"):
+        record = relaybook_adapter.create(wanted, idempotency_key="k1")
+    (stored,) = relaybook_emulator.store.contacts()
+    assert record.id == stored["id"] and stored["starred"] is True and stored["custom_fields"] is None
+    assert [x["name"] for x in relaybook_emulator.store.labels_of(record.id)] == ["math"]
+    assert record.data["custom_fields"] == {} and record.data["labels"] == ["math"] and record.data["starred"]
+    assert record.version is None  # the engine compares the pair next run
+    assert relaybook_adapter.incomplete == [{"id": record.id, "custom_fields": ["odd", "tier"],
+                                             "errors": [relaybook_adapter.incomplete[0]["errors"][0]]}]
+    assert "422" in relaybook_adapter.incomplete[0]["errors"][0]
+    assert "did not take custom fields odd, tier" in caplog.text and "Ada Lovelace" in caplog.text
+    assert not relaybook_emulator.requests("DELETE /api/v1/contacts/{id}")
 
 
 def test_a_reserved_custom_field_is_refused_before_anything_is_sent(relaybook_adapter: RelayBookAdapter,

@@ -178,7 +178,7 @@ def test_book_types_map_onto_relm_types(definition: FieldDefinition, relm_type: 
     assert ("options" in body) == (relm_type == "select")
     back = book_definition(body)
     assert back.multiple == definition.multiple
-    assert back.name == key.removeprefix("rolo_list_")
+    assert back.name == definition.name  # the label rolo wrote, not the key (`Tier`, `notes-long`)
 
 
 def test_compatibility_of_existing_fields() -> None:

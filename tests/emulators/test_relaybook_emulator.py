@@ -12,6 +12,9 @@ import pytest
 from rolo.adapters.relaybook import RelayBookAdapter
 from rolo.adapters.relaybook.emulator import (
     BOOK_ID,
+    DESIGNS,
+    LABEL_NAMES,
+    LABEL_OBJECTS,
     OTHER_TEAM_BOOK_ID,
     SECOND_BOOK_ID,
     RelayBookEmulator,
@@ -450,3 +453,109 @@ def test_a_session_uses_every_route(rb: RelayBookEmulator, client: httpx.Client)
     ]:
         assert client.request(method, url, json=body).status_code < 300, (method, url)
     assert rb.unused_routes() == []
+
+
+# -- the label-names design ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def names_server() -> Iterator[RelayBookEmulator]:
+    with RelayBookEmulator(design=LABEL_NAMES) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def names(names_server: RelayBookEmulator) -> Iterator[RelayBookEmulator]:
+    """The label-names emulator, empty and without faults; fails the test if a route raised."""
+    names_server.reset()
+    yield names_server
+    errors = list(names_server.errors)
+    names_server.reset()
+    assert not errors, "the emulator raised:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def names_client(names: RelayBookEmulator) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {names.api_key}", "X-Book-ID": BOOK_ID}
+    with httpx.Client(base_url=names.url, headers=headers, timeout=10) as http:
+        yield http
+
+
+def test_a_design_is_one_of_two(rb: RelayBookEmulator) -> None:
+    assert DESIGNS == (LABEL_OBJECTS, LABEL_NAMES) and rb.design == LABEL_OBJECTS
+    with pytest.raises(ValueError, match="design must be one of"):
+        RelayBookEmulator(design="tags")
+    emulator = serve(design=LABEL_NAMES)
+    try:
+        assert emulator.design == LABEL_NAMES and "POST /api/v1/labels" not in emulator.design_routes()
+    finally:
+        emulator.stop()
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/api/v1/labels"), ("POST", "/api/v1/labels"), ("GET", "/api/v1/labels/x/contacts"),
+    ("POST", "/api/v1/bulk/custom-fields"),
+])
+def test_the_label_names_design_has_no_label_objects_nor_the_other_bulk_path(
+        names_client: httpx.Client, method: str, path: str) -> None:
+    assert error_of(names_client.request(method, path, json={"name": "x"})) == (404, "NOT_FOUND")
+
+
+def test_the_label_objects_design_has_no_contacts_bulk_path(client: httpx.Client) -> None:
+    jane = create(client)
+    answer = client.post("/api/v1/contacts/bulk/custom-fields",
+                         json={"updates": [{"contact_id": jane["id"], "key": "a", "value": 1}]})
+    assert error_of(answer) == (404, "NOT_FOUND")
+
+
+def test_labels_by_name(names: RelayBookEmulator, names_client: httpx.Client) -> None:
+    jane, marcus = create(names_client, first_name="Jane"), create(names_client, first_name="Marcus")
+    path = f"/api/v1/contacts/{jane['id']}/labels"
+    added = names_client.post(path, json={"labels": ["VIP", "Book Club/2026", "vip"]})
+    assert added.status_code == 200 and added.json()["data"] == ["Book Club/2026", "VIP"]
+    names_client.post(f"/api/v1/contacts/{marcus['id']}/labels", json={"labels": ["vip"]})
+    assert names_client.get(path).json()["data"] == ["Book Club/2026", "VIP"]
+    assert [x["name"] for x in names.store.labels_of(marcus["id"])] == ["VIP"]  # one label of the book
+    assert "labels" not in names_client.get(f"/api/v1/contacts/{jane['id']}").json()["data"]
+    assert names_client.delete(f"{path}/book%20club%2F2026").status_code == 204
+    assert error_of(names_client.delete(f"{path}/book%20club%2F2026")) == (404, "NOT_FOUND")
+    assert names_client.get(path).json()["data"] == ["VIP"]
+    assert error_of(names_client.get("/api/v1/contacts/00000000-0000-4000-8000-000000000000/labels")) == (
+        404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("body", [
+    {"label_ids": ["x"]}, {"labels": []}, {"labels": "vip"}, {"labels": [""]}, {"labels": ["x" * 51]},
+    {"labels": [1]}, {"labels": ["a"], "extra": 1},
+], ids=["label-ids", "empty", "string", "blank", "too-long", "number", "extra-key"])
+def test_bad_label_names_are_422(names: RelayBookEmulator, names_client: httpx.Client, body: dict) -> None:
+    jane = create(names_client)
+    assert error_of(names_client.post(f"/api/v1/contacts/{jane['id']}/labels", json=body)) == (
+        422, "VALIDATION_ERROR")
+    assert names.store.labels(BOOK_ID) == []  # nothing half-written
+
+
+def test_the_label_names_bulk_path(names_client: httpx.Client) -> None:
+    jane = create(names_client)
+    answer = names_client.post("/api/v1/contacts/bulk/custom-fields", json={"updates": [
+        {"contact_id": jane["id"], "key": "tier", "value": "close"}]})
+    assert answer.status_code == 200 and answer.json()["data"][0]["custom_fields"] == {"tier": "close"}
+    missing = names_client.post("/api/v1/contacts/bulk/custom-fields", headers={"X-Book-ID": ""},
+                                json={"updates": [{"contact_id": jane["id"], "key": "t", "value": 1}]})
+    assert error_of(missing) == (400, "MISSING_BOOK")
+
+
+def test_a_label_names_session_uses_every_route_of_its_design(names: RelayBookEmulator,
+                                                               names_client: httpx.Client) -> None:
+    jane = create(names_client)
+    path = f"/api/v1/contacts/{jane['id']}"
+    for method, url, body in [
+        ("GET", "/api/v1/books", None), ("GET", "/api/v1/contacts", None), ("GET", path, None),
+        ("PATCH", path, {"notes": "n"}), ("POST", f"{path}/labels", {"labels": ["x"]}),
+        ("GET", f"{path}/labels", None), ("DELETE", f"{path}/labels/x", None),
+        ("POST", "/api/v1/contacts/bulk/custom-fields",
+         {"updates": [{"contact_id": jane["id"], "key": "a", "value": 1}]}),
+        ("DELETE", path, None),
+    ]:
+        assert names_client.request(method, url, json=body).status_code < 300, (method, url)
+    assert names.unused_routes() == []

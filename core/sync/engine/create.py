@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import RemoteRejected, UserError
 from rolo.core.sync.engine.context import GROUP, TX
@@ -169,11 +169,26 @@ def _write_links(run: Run, sync: SyncState, chunk: list[Outgoing], results: list
             restore.append((taken[result.id], result))
             continue
         taken[result.id] = record.id
-        links.append((record.id, result.id, item.local.data, result.data, record.revision, result.version))
+        links.append((record.id, result.id, agreed_snapshot(item.local.data, result), result.data, record.revision,
+                      result.version))
         run.report.count("remote_created")
     sync.drop_links(run.remote, rejected)  # type: ignore[arg-type]
     sync.save_links(run.remote, links)  # type: ignore[arg-type]
     return restore  # type: ignore[return-value]
+
+
+def agreed_snapshot(local: dict[str, Any], result: RemoteRecord) -> dict[str, Any]:
+    """The link's local snapshot after a create: what was sent, except the keys the remote did not take,
+    as the remote holds them, so that the next run sees those as local changes and sends them again."""
+    if not result.unset:
+        return local
+    agreed = dict(local)
+    for key in result.unset:
+        if key in result.data:
+            agreed[key] = result.data[key]
+        else:
+            agreed.pop(key, None)
+    return agreed
 
 
 def _restore(run: Run, contact_id: int, record: RemoteRecord) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolo.core.errors import RemoteRejected
 from rolo.core.store import sync_state as state
+from rolo.core.sync.engine.create import agreed_snapshot
 
 if TYPE_CHECKING:
     from rolo.core.sync.adapter import RemoteRecord
@@ -74,7 +75,8 @@ def _settle(run: Run, link: state.Link, body: dict[str, Any], found: RemoteRecor
             tx.sync_state.drop_links(run.remote, [link.contact_id])
         else:
             tx.sync_state.save_link(run.remote, link.contact_id, found.id,
-                            local_snapshot=body.get("local") or body.get("sent"), remote_snapshot=found.data,
+                            local_snapshot=agreed_snapshot(body.get("local") or body.get("sent") or {}, found),
+                            remote_snapshot=found.data,
                             local_revision=body.get("revision"), remote_version=found.version)
     run.report.count("resumed")
 
