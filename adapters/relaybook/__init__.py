@@ -300,6 +300,13 @@ class RelayBookAdapter(Adapter):
         log.warning("%s: contact %s (%s) was created, but RelayBook did not take %s (%s); the next sync sends "
                     "them again", self.remote, contact["id"], name, " and ".join(what), "; ".join(errors))
 
+    def remembered(self) -> dict[str, Any]:
+        """Which label and bulk designs the server has, once known (kept by the engine between runs)."""
+        return {k: v for k, v in self.extras.memo.items() if v is not None}
+
+    def recall(self, memo: Mapping[str, Any]) -> None:
+        self.extras.recall(memo)
+
     def update(self, remote_id: str, data: dict[str, Any], *, changed: frozenset[str],
                previous: dict[str, Any] | None) -> RemoteRecord:
         """PATCH the changed keys (arrays whole), then the labels and custom fields that changed."""

@@ -15,11 +15,10 @@ either (the emulator runs both, `emulator.LABEL_OBJECTS` and `emulator.LABEL_NAM
 
 **Finding out, and remembering.** The first guess is tried first. A 404 or 405 from an endpoint whose path
 names no record (``/api/v1/labels``, the bulk paths before one has answered) means the server does not have
-it: the other shape is tried, and the one the server took is remembered (`memo`) for the adapter's life, so
-each run probes at most once per question. A 404 from a confirmed bulk path, or from a contact's labels, is a
-missing contact as usual and is raised. The memo lives in memory only: the adapter contract gives an adapter
-no per-remote storage that outlives a run (see the adapter's module docstring), so each run asks again, at
-the cost of one refused request per question.
+it: the other shape is tried, and the one the server took is remembered (`memo`). The engine keeps the memo
+with the remote's sync state between runs (`Adapter.remembered` / `recall`), so a server is asked each
+question once, not once a run. A 404 from a confirmed bulk path, or from a contact's labels, is a missing
+contact as usual and is raised.
 
 **Reading labels.** With label objects, a pull reads every label's members (one walk per label); without
 them (or when a server refuses the members walk), each contact's labels are read from the contact when it
@@ -67,9 +66,19 @@ class BookExtras:
         self._names: dict[str, str] = {}  # label id -> name
 
     @property
-    def memo(self) -> dict[str, str | None]:
-        """What this adapter learned of the server's shapes (None: not known yet)."""
-        return {"labels": self.labels_shape, "bulk_path": self.bulk_path}
+    def memo(self) -> dict[str, Any]:
+        """What this adapter learned of the server's shapes (None: not known yet); the engine keeps it
+        between runs (`RelayBookAdapter.remembered`) and gives it back with `recall`."""
+        return {"labels": self.labels_shape, "bulk_path": self.bulk_path, "label_listing": self._listing}
+
+    def recall(self, memo: Mapping[str, Any]) -> None:
+        """Take back what an earlier run learned (values this version does not know are ignored)."""
+        if memo.get("labels") in (BY_ID, BY_NAME):
+            self.labels_shape = memo["labels"]
+        if memo.get("bulk_path") in BULK_PATHS:
+            self.bulk_path = memo["bulk_path"]
+        if memo.get("label_listing") is False:
+            self._listing = False
 
     def _by_name(self, why: str) -> None:
         if self.labels_shape != BY_NAME:

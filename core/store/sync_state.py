@@ -151,6 +151,19 @@ class SyncState:
             "ON CONFLICT (remote) DO UPDATE SET activity_since = excluded.activity_since", (remote, since),
         )
 
+    def adapter_memo(self, remote: str) -> dict[str, Any]:
+        """What the remote's adapter found out about it in earlier runs (`Adapter.remembered`)."""
+        row = self._db.execute("SELECT adapter_memo FROM sync_state WHERE remote = ?", (remote,)).fetchone()
+        memo = loads(row[0]) if row else None
+        return memo if isinstance(memo, dict) else {}
+
+    def save_adapter_memo(self, remote: str, memo: dict[str, Any]) -> None:
+        """Keep what the adapter found out, for its next run."""
+        self._db.execute(
+            "INSERT INTO sync_state (remote, remote_count, adapter_memo) VALUES (?, 0, ?) "
+            "ON CONFLICT (remote) DO UPDATE SET adapter_memo = excluded.adapter_memo", (remote, dumps(memo)),
+        )
+
     def save_remote_state(self, remote: str, *, bookmark: str | None, remote_count: int,
                           full: bool) -> None:
         """Store the bookmark (only once the records it covers are stored) and the record count."""

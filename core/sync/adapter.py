@@ -441,6 +441,16 @@ class Adapter(abc.ABC):
         """
         raise NotImplementedError
 
+    def remembered(self) -> dict[str, Any]:
+        """What this adapter found out about its remote and wants back next run (JSON-friendly), say which
+        of two plausible endpoint designs the server has. The engine stores it with the remote's sync state
+        after each run and hands it to `recall` before the next. Never a secret. Default: nothing."""
+        return {}
+
+    def recall(self, memo: Mapping[str, Any]) -> None:
+        """Take back what `remembered` returned in an earlier run (possibly an older adapter version's:
+        ignore what you do not understand). Default: nothing to do."""
+
     def check(self) -> dict[str, Any]:
         """Check the token and reachability with one cheap request (`rolo remote test`).
 

@@ -54,6 +54,8 @@ class SyncState(SQLModel, table=True):
     last_full_at: str | None = None
     last_sync_at: str | None = None
     activity_since: str | None = Field(default=None, description="when the last activity pull began")
+    adapter_memo: str | None = Field(default=None, description="JSON: what the adapter found out about the "
+                                     "remote (Adapter.remembered), given back to it each run")
 
 
 class SyncRun(SQLModel, table=True):

@@ -66,12 +66,12 @@ def emulator(request: pytest.FixtureRequest) -> RelayBookEmulator:
 
 
 @pytest.mark.parametrize(("design", "memo", "probes"), [
-    (LABEL_OBJECTS, {"labels": BY_ID, "bulk_path": BULK_PATHS[0]}, 0),
+    (LABEL_OBJECTS, {"labels": BY_ID, "bulk_path": BULK_PATHS[0], "label_listing": True}, 0),
     # GET /api/v1/labels (the listing the adapter reads first) and the guessed bulk path
-    (LABEL_NAMES, {"labels": BY_NAME, "bulk_path": BULK_PATHS[1]}, 2),
+    (LABEL_NAMES, {"labels": BY_NAME, "bulk_path": BULK_PATHS[1], "label_listing": False}, 2),
 ], ids=[LABEL_OBJECTS, LABEL_NAMES])
 def test_the_adapter_finds_the_design_once_and_remembers_it(
-        request: pytest.FixtureRequest, relaybook_httpx: httpx.Client, design: str, memo: dict[str, str],
+        request: pytest.FixtureRequest, relaybook_httpx: httpx.Client, design: str, memo: dict[str, Any],
         probes: int) -> None:
     emulator = request.getfixturevalue(
         "relaybook_emulator" if design == LABEL_OBJECTS else "relaybook_names_emulator")
@@ -121,6 +121,25 @@ def syncer(book: Book, config: Path):  # type: ignore[no-untyped-def]
         return SyncAPI(book, load_config(config), pm).sync_remote(REMOTE)
 
     return run
+
+
+def test_what_a_run_found_out_is_kept_for_the_next_run(
+        relaybook_names_emulator: RelayBookEmulator, book: Book, rolo_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    emulator = relaybook_names_emulator
+    book.define_field(FieldDefinition("tier", "text"))
+    book.add(person("u1", "Ada", "ada@example.com", labels=["math"], custom_fields={"tier": "close"}))
+    sync = syncer(book, configure(rolo_home, emulator, monkeypatch))
+    assert sync().counts == {"remote_created": 1}
+    assert len(refused(emulator)) == 2  # the label listing and the guessed bulk path, once
+
+    emulator.log.clear()
+    book.add(person("u2", "Grace", "grace@example.com", labels=["navy"], custom_fields={"tier": "far"}))
+    assert sync().counts == {"remote_created": 1}
+    assert refused(emulator) == []  # a new adapter, and not one request to an endpoint the server lacks
+    grace = next(c for c in emulator.store.contacts() if c["first_name"] == "Grace")
+    assert grace["custom_fields"] == {"tier": "far"}
+    assert [x["name"] for x in emulator.store.labels_of(grace["id"])] == ["navy"]
 
 
 def person(uid: str, given: str, email: str, **extra: Any) -> ContactRecord:

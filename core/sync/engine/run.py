@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rolo.core.sync.engine.apply import apply_pulled, pull_activity
 from rolo.core.sync.engine.context import Run, SyncOptions, check_run
@@ -44,6 +44,8 @@ class SyncEngine:
         # what the run changes in the book is one change set of the history, undoable as a whole
         recording = ChangeContext(actor=SYNC, command=f"rolo sync {run.remote}",
                                   source=f"{run.remote} run {run.report.run_id}")
+        memo = run.book.sync_state.adapter_memo(run.remote)
+        run.adapter.recall(memo)
         with run.book.recording(recording):
             try:
                 if not run.options.dry_run:
@@ -51,9 +53,19 @@ class SyncEngine:
                 _sync(run)
             except Exception as exc:  # the journal records every failed run, then the error goes on up
                 close_journal(run, exc)
+                _keep_memo(run, memo)
                 raise
             close_journal(run)
+            _keep_memo(run, memo)
         return run.report
+
+
+def _keep_memo(run: Run, before: dict[str, Any]) -> None:
+    """Store what the adapter found out about its remote this run (even a failed one), when it changed."""
+    memo = run.adapter.remembered()
+    if memo and memo != before and not run.options.dry_run:  # a dry run writes nothing
+        with run.book.transaction() as tx:
+            tx.sync_state.save_adapter_memo(run.remote, memo)
 
 
 def _sync(run: Run) -> None:
