@@ -9,6 +9,7 @@ import click
 from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.entries import apply_fields, email_entry, parse_assignments, phone_entry, split_name, url_entry
 from rolo.core.cli.output import contact_detail, contact_table, print_json, print_json_list, print_json_texts
+from rolo.core.cli.refs import CONTACT_REF, resolve_contacts
 from rolo.core.errors import UserError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
@@ -69,7 +70,7 @@ def add(env: Env, name, given, family, nickname, emails, phones, urls, labels, f
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", type=CONTACT_REF)
 @json_option
 @click.option("--vcard", "as_vcard", is_flag=True, help="Print the contact as a vCard.")
 @click.option("--vcard-version", type=click.Choice(["3.0", "4.0"]), default="3.0", show_default=True,
@@ -81,9 +82,14 @@ def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str, 
     """Show one contact: everything rolo knows about it, with the latest entries of its notes log
     (`--json`: all of them, as `log`).
 
+    REF is a uid, a uid prefix (6+ characters), an email or a phone number; failing those, a name or any
+    search term: one match is shown, several are a numbered list to choose from on a terminal (an error
+    listing them, exit 2, in a script).
+
     \b
     Example:
       rolo show ada@example.com
+      rolo show "Ada Lovelace"
       rolo show 3f2a9c --json
       rolo show ada@example.com --history
     """
@@ -163,17 +169,21 @@ def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_env
 def rm(env: Env, refs: tuple[str, ...], yes: bool) -> None:
-    """Move contacts to the trash (syncs still delete them remotely).
+    """Move contacts to the trash (syncs still delete them remotely), all in one change (`rolo undo`
+    brings them all back).
 
-    Asks once for all of them unless --yes. A REF that names no contact is an error, and nothing is
-    deleted. `rolo trash` lists the trash, `rolo restore REF` brings a contact back.
+    Each REF is a uid, uid prefix, email, phone, or a name or search term naming one contact (several
+    matches: choose on a terminal, an error in a script). All or nothing: when any REF names no contact,
+    every such REF is listed and nothing is deleted. Asks once for all of them unless --yes. `rolo trash`
+    lists the trash, `rolo restore REF` brings a contact back.
 
     \b
     Example:
       rolo rm ada@example.com --yes
       rolo rm 3f2a9c 8a1a13 bob@example.com
+      rolo rm "Jon Smith" "Jonathan Smith"
     """
-    records = list({r.uid: r for r in (env.book.get(ref) for ref in refs)}.values())
+    records = resolve_contacts(env, refs)
     names = ", ".join(f"{r.display_name()} ({r.uid})" for r in records)
     if not yes and not click.confirm(f"Move to the trash: {names}?", default=False):
         raise UserError("not deleted")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.refs import CONTACT_REF
 from rolo.core.errors import UserError, ValidationError
 from rolo.core.record import ContactRecord
 
@@ -70,7 +71,7 @@ def _apply_options(record: ContactRecord, region: str, sets, add_emails, rm_emai
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", type=CONTACT_REF)
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
               help="Set a field (name, given, family, org, title, birthday, notes, starred... or a custom "
                    "field); an empty VALUE clears it. Repeatable.")

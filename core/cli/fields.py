@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.refs import CONTACT_REF
 from rolo.core.cli.output import console, print_json
 from rolo.core.fields import FIELD_TYPES
 
@@ -68,7 +69,7 @@ def field_list(env: Env, as_json: bool) -> None:
 
 
 @field.command("set")
-@click.argument("ref")
+@click.argument("ref", type=CONTACT_REF)
 @click.argument("name")
 @click.argument("values", nargs=-1, required=True)
 @pass_env
@@ -95,7 +96,7 @@ def field_set(env: Env, ref: str, name: str, values: tuple[str, ...]) -> None:
 
 
 @field.command("unset")
-@click.argument("ref")
+@click.argument("ref", type=CONTACT_REF)
 @click.argument("name")
 @pass_env
 def field_unset(env: Env, ref: str, name: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.refs import CONTACT_REF
 from rolo.core.cli.output import print_json
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
@@ -17,7 +18,7 @@ SHOWN = 10  # contacts an undo lists by name  # as `rolo import` with failed car
 
 
 @click.command()
-@click.argument("ref", required=False)
+@click.argument("ref", type=CONTACT_REF, required=False)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many changes to list, newest first.")
 @click.option("--all", "show_all", is_flag=True, help="List every change (no --limit).")

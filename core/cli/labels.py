@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.refs import CONTACT_REF
 from rolo.core.cli.output import console, print_json
 
 
@@ -20,7 +21,7 @@ def label() -> None:
 
 
 @label.command("add")
-@click.argument("ref")
+@click.argument("ref", type=CONTACT_REF)
 @click.argument("labels", nargs=-1, required=True)
 @pass_env
 def label_add(env: Env, ref: str, labels: tuple[str, ...]) -> None:
@@ -39,7 +40,7 @@ def label_add(env: Env, ref: str, labels: tuple[str, ...]) -> None:
 
 
 @label.command("rm")
-@click.argument("ref")
+@click.argument("ref", type=CONTACT_REF)
 @click.argument("labels", nargs=-1, required=True)
 @pass_env
 def label_rm(env: Env, ref: str, labels: tuple[str, ...]) -> None:

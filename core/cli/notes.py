@@ -7,6 +7,7 @@ import sys
 import click
 
 from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.refs import CONTACT_REF
 from rolo.core.cli.output import console, print_json
 from rolo.core.errors import UserError
 
@@ -36,7 +37,7 @@ def _text(words: tuple[str, ...]) -> str:
 
 
 @note.command("add")
-@click.argument("ref")
+@click.argument("ref", type=CONTACT_REF)
 @click.argument("text", nargs=-1, required=True)
 @pass_env
 def note_add(env: Env, ref: str, text: tuple[str, ...]) -> None:
@@ -52,7 +53,7 @@ def note_add(env: Env, ref: str, text: tuple[str, ...]) -> None:
 
 
 @note.command("list")
-@click.argument("ref")
+@click.argument("ref", type=CONTACT_REF)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_env
 def note_list(env: Env, ref: str, as_json: bool) -> None:

@@ -1,0 +1,156 @@
+"""A REF on the command line: the forms the book resolves (uid, uid prefix, alias, email, phone), and failing
+those, a name or any search term (`rolo show zoe`, `rolo edit "Zoë Hart"`).
+
+The book's own forms come first and behave exactly as before, so a REF that worked keeps naming the same
+contact. Only a REF that names nothing that way is searched: one hit acts; several are a numbered picker on a
+terminal and, in a script, an error listing the candidates (exit 2) so nothing acts on a guess.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from rolo.core.errors import AmbiguousRefError, NotFoundError, UserError
+
+if TYPE_CHECKING:
+    from rolo.core.cli.context import Env
+    from rolo.core.record import ContactRecord
+
+#: candidates listed (and offered by the picker) for an ambiguous name; more are counted, not shown
+MAX_CANDIDATES = 20
+
+
+class AmbiguousNameError(AmbiguousRefError):
+    """A name or search term matched several contacts where no one could choose (not a terminal)."""
+
+    exit_code = 2  # the command line did not say which contact: a usage error, as click's exit 2
+
+
+def interactive() -> bool:
+    """Whether a person can answer a picker: stdin, stdout and stderr (where it is drawn) are terminals."""
+    return all(stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr))
+
+
+def _folded(text: str) -> str:
+    text = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def candidate_line(record: ContactRecord) -> str:
+    """A contact as one candidate line: name, primary email, uid."""
+    email = next((e.address for e in record.emails if e.primary), record.emails[0].address if record.emails else "")
+    return "  ".join(part for part in (record.display_name(), email, record.uid) if part)
+
+
+def _search(env: Env, ref: str) -> list[ContactRecord]:
+    try:
+        return env.book.search(ref, limit=MAX_CANDIDATES + 1)
+    except UserError:  # nothing searchable in it ("!!!"): it names nothing
+        return []
+
+
+def find_by_name(env: Env, ref: str) -> list[ContactRecord]:
+    """The contacts a name or search term REF names: its search hits, or the one hit whose whole name is
+    REF (ignoring case and accents) when there is exactly one such (`Ann Lee` beside `Ann Leeds`)."""
+    hits = _search(env, ref)
+    exact = [r for r in hits if _folded(r.display_name()) == _folded(ref)]
+    return exact if len(exact) == 1 else hits
+
+
+def choose(ref: str, records: list[ContactRecord]) -> ContactRecord:
+    """Ask which of several contacts REF means (a numbered list on stderr); Enter or q aborts (exit 1)."""
+    shown = records[:MAX_CANDIDATES]
+    more = f" (the first {len(shown)} shown)" if len(records) > len(shown) else ""
+    click.echo(f"{ref!r} matches {_count(records)} contacts{more}:", err=True)
+    for number, record in enumerate(shown, 1):
+        click.echo(f"  {number:>2}  {candidate_line(record)}", err=True)
+    while True:
+        answer = click.prompt(f"Which one? [1-{len(shown)}, Enter or q: none]", default="", show_default=False,
+                              err=True).strip()
+        if answer.lower() in ("", "q", "quit"):
+            raise UserError(f"no contact chosen for {ref!r}; nothing changed")
+        if answer.isdigit() and 1 <= int(answer) <= len(shown):
+            return shown[int(answer) - 1]
+        click.echo(f"type a number from 1 to {len(shown)}, or Enter to cancel", err=True)
+
+
+def _count(records: list[Any]) -> str:
+    return f"more than {MAX_CANDIDATES}" if len(records) > MAX_CANDIDATES else str(len(records))
+
+
+def ambiguous(ref: str, records: list[ContactRecord]) -> AmbiguousNameError:
+    """The error for a REF that names several contacts: a one-line summary, then one candidate a line."""
+    lines = [candidate_line(r) for r in records[:MAX_CANDIDATES]]
+    summary = (f"{ref!r} matches {_count(records)} contacts; name one by its uid or email (on a terminal, "
+               f"choose from a list):")
+    return AmbiguousNameError("\n".join([summary, *(f"  {line}" for line in lines)]), candidates=lines)
+
+
+def resolve_contact(env: Env, ref: str) -> ContactRecord:
+    """The one contact REF names on the command line (see the module docstring); NotFoundError when it names
+    none, a picker or AmbiguousNameError when it names several."""
+    try:
+        return env.book.get(ref)
+    except AmbiguousRefError as exc:
+        if not interactive():
+            raise  # as before: its message lists the candidates
+        original: UserError = exc
+    except NotFoundError as exc:
+        original = exc
+    if isinstance(original, AmbiguousRefError):
+        # uid prefix, email or phone shared by several: let the person choose among them
+        records = [env.book.get(c.split(" (", 1)[0]) for c in original.candidates]
+        return choose(ref, records)
+    records = find_by_name(env, ref)
+    if not records:
+        raise original  # the same error as before names were searched
+    if len(records) == 1:
+        return records[0]
+    if interactive():
+        return choose(ref, records)
+    raise ambiguous(ref, records)
+
+
+def resolve_contacts(env: Env, refs: tuple[str, ...] | list[str]) -> list[ContactRecord]:
+    """The contacts several REFs name, each once, in order. All or nothing: every REF that names no contact
+    is named in one one-line error, and then none is returned."""
+    found: dict[str, ContactRecord] = {}
+    missing: list[tuple[str, NotFoundError]] = []
+    for ref in refs:
+        try:
+            record = resolve_contact(env, ref)
+        except NotFoundError as exc:
+            missing.append((ref, exc))
+            continue
+        found.setdefault(record.uid, record)
+    if len(missing) == 1:
+        ref, exc = missing[0]
+        if len(refs) == 1:
+            raise exc
+        raise NotFoundError(f"{exc}; nothing changed", hint=exc.hint)
+    if missing:
+        names = ", ".join(dict.fromkeys(repr(ref) for ref, _ in missing))
+        raise NotFoundError(f"no contact matches {names} ({len(missing)} of {len(refs)} REFs); nothing changed")
+    return list(found.values())
+
+
+class ContactRef(click.ParamType):
+    """A click argument type: a REF, converted to the uid of the contact it names (asking on a terminal
+    when a name matches several), so the command acts on exactly one contact."""
+
+    name = "REF"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from rolo.core.cli.context import Env
+
+        env = ctx.find_object(Env) if ctx is not None else None
+        if env is None or (ctx is not None and ctx.resilient_parsing):  # shell completion: do not open the book
+            return str(value)
+        return resolve_contact(env, str(value)).uid
+
+
+CONTACT_REF = ContactRef()
