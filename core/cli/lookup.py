@@ -4,6 +4,7 @@ and `rolo birthdays`."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import click
 
@@ -11,52 +12,69 @@ from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.output import console, print_json
 
 
-def _query_lines(env: Env, query: str, kind: str) -> list[tuple[str, str, str]]:
-    rows = []
+def _matches(env: Env, query: str, kind: str) -> list[dict[str, Any]]:
+    """Each email (or phone) of the contacts matching QUERY, best contacts first, as a JSON object."""
+    rows: list[dict[str, Any]] = []
     for record in env.book.search(query, limit=None):
-        entries = record.emails if kind == "email" else record.phones
-        for entry in entries:
-            value = entry.address if kind == "email" else entry.number  # type: ignore[union-attr]
-            rows.append((value, record.display_name(), entry.label or ""))
+        for entry in record.emails if kind == "email" else record.phones:
+            value = ({"address": entry.address} if kind == "email"  # type: ignore[union-attr]
+                     else {"number": entry.number, "e164": entry.e164})  # type: ignore[union-attr]
+            rows.append({**value, "label": entry.label, "primary": entry.primary, "name": record.display_name(),
+                         "uid": record.uid})
     return rows
 
 
-def _print_query(rows: list[tuple[str, str, str]], query: str) -> None:
+def _print_query(rows: list[dict[str, Any]], query: str, kind: str, as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
     # mutt and aerc skip the first line (a status message) and read VALUE<TAB>NAME<TAB>EXTRA after it.
     click.echo(f"rolo: {len(rows)} match{'es' if len(rows) != 1 else ''} for {query!r}")
     for row in rows:
-        click.echo("\t".join(v.replace("\t", " ") for v in row))
+        line = (row["address"] if kind == "email" else row["number"], row["name"], row["label"] or "")
+        click.echo("\t".join(v.replace("\t", " ") for v in line))
+
+
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print a JSON list instead: one object per match, with the contact's name and uid.")
 
 
 @click.command()
 @click.argument("query", nargs=-1, required=True)
+@json_option
 @pass_env
-def email(env: Env, query: tuple[str, ...]) -> None:
+def email(env: Env, query: tuple[str, ...], as_json: bool) -> None:
     """Email addresses of matching contacts, in mutt's and aerc's query_command format.
 
-    One header line, then ADDRESS<TAB>NAME<TAB>LABEL per address.
+    One header line, then ADDRESS<TAB>NAME<TAB>LABEL per address. With --json, a list of
+    {"address", "label", "primary", "name", "uid"} objects.
 
     \b
     Example:
       rolo email ada
+      rolo email northwind --json
       # ~/.muttrc: set query_command = "rolo email %s"
     """
     text = " ".join(query)
-    _print_query(_query_lines(env, text, "email"), text)
+    _print_query(_matches(env, text, "email"), text, "email", as_json)
 
 
 @click.command()
 @click.argument("query", nargs=-1, required=True)
+@json_option
 @pass_env
-def phone(env: Env, query: tuple[str, ...]) -> None:
+def phone(env: Env, query: tuple[str, ...], as_json: bool) -> None:
     """Phone numbers of matching contacts: one header line, then NUMBER<TAB>NAME<TAB>LABEL.
+
+    With --json, a list of {"number", "e164", "label", "primary", "name", "uid"} objects.
 
     \b
     Example:
       rolo phone lovelace
+      rolo phone lovelace --json
     """
     text = " ".join(query)
-    _print_query(_query_lines(env, text, "phone"), text)
+    _print_query(_matches(env, text, "phone"), text, "phone", as_json)
 
 
 def _next_birthday(birthday: str, today: date) -> date:
@@ -73,15 +91,19 @@ def _next_birthday(birthday: str, today: date) -> date:
 
 @click.command()
 @click.option("--within", "days", default=30, show_default=True, type=click.IntRange(0, 366),
-              help="Birthdays in the next DAYS days (0: today only).")
+              help="Birthdays from today to DAYS days ahead (0: today's only).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_env
 def birthdays(env: Env, days: int, as_json: bool) -> None:
     """Upcoming birthdays, soonest first, with the age they turn when the year is known.
 
+    Today's birthdays are always included: `--within 0` lists only them, `--within 7` today's and the next
+    seven days'. A 29 February birthday is on the 28th in other years.
+
     \b
     Example:
       rolo birthdays --within 14
+      rolo birthdays --within 0 --json
     """
     today = date.today()
     limit = today + timedelta(days=days)
@@ -102,4 +124,5 @@ def birthdays(env: Env, days: int, as_json: bool) -> None:
         age = f", turns {b['age']}" if b["age"] is not None else ""
         out.print(f"{b['next']}  [bold]{b['formatted_name']}[/bold]  ({when}{age})")
     if not upcoming:
-        out.print(f"[dim]no birthdays in the next {days} days[/dim]")
+        ahead = f" or in the next {days} day{'s' if days != 1 else ''}" if days else ""
+        out.print(f"[dim]no birthdays today{ahead}[/dim]")

@@ -32,3 +32,30 @@ def test_birthdays_within_days_with_age(rolo):
         ("Soon NoYear", 3, None), ("Soon Year", 3, 30)]
     assert len(rolo.json("birthdays", "--within", "90")) == 3
     assert "Soon Year" in rolo("birthdays").stdout
+
+
+def test_email_and_phone_json_name_each_match(rolo):
+    ada = rolo("add", "--name", "Ada Lovelace", "--email", "work:ada@example.com", "--email", "ada@home.example",
+               "--phone", "mobile:+1 415 555 0100").stdout.strip()
+    assert rolo.json("email", "ada") == [
+        {"address": "ada@example.com", "label": "work", "primary": True, "name": "Ada Lovelace", "uid": ada},
+        {"address": "ada@home.example", "label": None, "primary": False, "name": "Ada Lovelace", "uid": ada}]
+    assert rolo.json("phone", "lovelace") == [
+        {"number": "+1 415 555 0100", "e164": "+14155550100", "label": "mobile", "primary": True,
+         "name": "Ada Lovelace", "uid": ada}]
+    assert rolo.json("email", "nobody") == [] and rolo.json("phone", "nobody") == []
+    assert "nothing to search for" in rolo.fails("email", "!!!", "--json")
+
+
+def test_birthdays_within_0_lists_today_and_says_so_when_there_are_none(rolo):
+    today = date.today()
+    rolo("init")
+    assert rolo("birthdays", "--within", "0").stdout.strip() == "no birthdays today"
+    assert rolo("birthdays", "--within", "1").stdout.strip() == "no birthdays today or in the next 1 day"
+    tomorrow = today + timedelta(days=1)
+    rolo("add", "--name", "Tomorrow", "--birthday", f"--{tomorrow:%m-%d}")
+    assert rolo.json("birthdays", "--within", "0") == []
+    rolo("add", "--name", "Today", "--birthday", f"--{today:%m-%d}")
+    assert [b["formatted_name"] for b in rolo.json("birthdays", "--within", "0")] == ["Today"]
+    assert "(today)" in rolo("birthdays", "--within", "0").stdout
+    assert "0: today's only" in rolo("birthdays", "--help").stdout
