@@ -83,7 +83,8 @@ def diagnose(book_option: str | None, config_option: str | None, *, full: bool =
             diagnosis.book = connection.book_path(location).absolute()
         except RoloError:
             pass  # an unsupported URL: _book_findings says so
-        diagnosis.findings += _book_findings(location, full=full)
+        region = config.default_region if config is not None else None
+        diagnosis.findings += _book_findings(location, full=full, region=region)
     if config is not None:
         diagnosis.findings += _remote_findings(config, location or "")
     return diagnosis
@@ -110,7 +111,7 @@ def _config_findings(option: str | None) -> tuple[Config | None, list[Finding], 
 
 
 # -- the book -------------------------------------------------------------------------------------------------------
-def _book_findings(location: str, *, full: bool) -> list[Finding]:
+def _book_findings(location: str, *, full: bool, region: str | None = None) -> list[Finding]:
     try:
         path = connection.book_path(location).absolute()
     except RoloError as exc:
@@ -128,6 +129,8 @@ def _book_findings(location: str, *, full: bool) -> list[Finding]:
         found += _integrity(conn, path, full=full)
         if not any(f.status == PROBLEM for f in found):
             found += _schema_and_index(conn, path)
+        if region and not any(f.status == PROBLEM for f in found):
+            found += _phone_findings(conn, region)
     finally:
         conn.close()
     found.append(_backups(path))
@@ -191,6 +194,48 @@ def _schema_and_index(conn: sqlite3.Connection, path: Path) -> list[Finding]:
         wrong.append("the counts differ")
     return [*found, Finding("search index", PROBLEM, f"{'; '.join(wrong)} ({counts})",
                             "rolo doctor --reindex rebuilds the index from the contacts")]
+
+
+def _phone_findings(conn: sqlite3.Connection, region: str) -> list[Finding]:
+    """Numbers kept without E.164 form: impossible ones (an import keeps them as written), and national
+    ones default_region now reads (`--fix-phones` writes them in international form)."""
+    from rolo.core.phone_review import review
+
+    try:
+        found = review(conn, region)
+    except sqlite3.DatabaseError as exc:
+        return [Finding("phones", PROBLEM, f"cannot read the phone numbers: {exc}", "run rolo doctor again")]
+    findings = []
+    if found.impossible:
+        shown = [f"{p.number!r} of {p.name} ({p.uid[:8]}: {check.why})" for p, check in found.impossible]
+        findings.append(Finding("phones", NOTE, f"{_count(len(shown), 'impossible number')} kept as imported: "
+                                + _some(shown), "correct or remove each: rolo edit UID (or --rm-phone NUMBER "
+                                "--add-phone NUMBER)"))
+    if found.fixable:
+        shown = [f"{p.number!r} of {p.name} -> {new}" for p, new in found.fixable]
+        findings.append(Finding("phones", NOTE, f"{_count(len(shown), 'number')} stored without a country "
+                                f"code that default_region {region} now reads: " + _some(shown),
+                                "rolo doctor --fix-phones writes them in international form (rolo undo "
+                                "reverts it)", "default_region"))
+    if found.foreign:
+        shown = [f"{p.number!r} of {p.name} ({p.uid[:8]})" for p in found.foreign]
+        findings.append(Finding("phones", NOTE, f"{_count(len(shown), 'number')} without a country code that "
+                                f"{region} (default_region) does not read: " + _some(shown),
+                                "write each with its +CC (rolo edit UID), or set default_region in the config "
+                                "to the region they belong to, then rolo doctor --fix-phones", "default_region"))
+    if not findings:
+        findings.append(Finding("phones", OK, "every number has its international (E.164) form"))
+    return findings
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _some(items: list[str], limit: int = 10) -> str:
+    """The first `limit` items, then how many more."""
+    more = f" (and {len(items) - limit} more)" if len(items) > limit else ""
+    return "; ".join(items[:limit]) + more
 
 
 def _backups(path: Path) -> Finding:

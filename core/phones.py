@@ -1,8 +1,10 @@
-"""Phone numbers: E.164 normalisation with `phonenumbers`, and the digit forms the search index holds."""
+"""Phone numbers: E.164 normalisation with `phonenumbers`, the digit forms the search index holds, and the
+checks a typed number gets (`check_number`: impossible, or not valid in the default region)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]{5,}$")
@@ -24,6 +26,8 @@ def to_e164(number: str, region: str) -> str | None:
     text = number.strip()
     if text.lower().startswith("tel:"):
         text = text[4:].split(";", 1)[0]
+    if is_all_zeros(text):
+        return None  # "0000000000" has a possible length in many regions, but it is nobody's number
     try:
         parsed = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException:
@@ -48,3 +52,126 @@ def search_digits(number: str, e164: str | None) -> list[str]:
         national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
         forms.add(re.sub(r"\D", "", national))
     return sorted(f for f in forms if f)
+
+
+def is_all_zeros(number: str) -> bool:
+    """True for a number whose digits are all zeros (a placeholder some programs export)."""
+    digits = re.sub(r"\D", "", number)
+    return bool(digits) and set(digits) == {"0"}
+
+
+IMPOSSIBLE, NOT_IN_REGION, VALID = "impossible", "not in region", "valid"
+_WHY = {
+    "TOO_SHORT": "too short", "TOO_LONG": "too long", "INVALID_LENGTH": "no number of that length",
+    "INVALID_COUNTRY_CODE": "no such country code", "IS_POSSIBLE_LOCAL_ONLY": "no area code",
+}
+
+
+@dataclass(frozen=True)
+class PhoneCheck:
+    """What `check_number` found: `status` (VALID, NOT_IN_REGION: accepted with a warning, IMPOSSIBLE: no
+    number anywhere), why (for the last two), and the regions where a number written without its country
+    code is valid instead."""
+
+    number: str
+    region: str
+    status: str
+    why: str = ""
+    regions: list[str] = field(default_factory=list)
+
+    def message(self, config: str = "rolo.toml") -> str:
+        """One line for the user: why the number is refused, or the warning for one kept as written (with
+        how to write it, or how to set default_region in `config`, the config file)."""
+        shown = repr(self.number)
+        if self.status == IMPOSSIBLE:
+            return f"{shown} is not a possible phone number: {self.why}"
+        if self.status != NOT_IN_REGION:
+            return f"{shown} is a valid number in {self.region}"
+        if self.why.startswith("no number in use"):
+            return f"{shown} is {self.why}: kept as written; check it"
+        if self.why == _WHY["IS_POSSIBLE_LOCAL_ONLY"]:
+            return (f"{shown} has no area code for {self.region} (your default_region): kept as written; "
+                    "write the whole number, with +CC for one abroad")
+        where = ", ".join(self.regions[:5]) + (f" and {len(self.regions) - 5} more" if len(self.regions) > 5 else "")
+        example = "GB" if "GB" in self.regions else (self.regions or ["GB"])[0]
+        return (f"{shown} is not a valid number in {self.region} (your default_region)"
+                + (f"; it is one in {where}" if where else "")
+                + f": kept as written; write it with its country code (+CC), or set default_region = "
+                  f'"{example}" in {config}')
+
+
+@lru_cache(maxsize=1024)
+def check_number(number: str, region: str) -> PhoneCheck:
+    """Check a number a person typed against `region` (the config's default_region).
+
+    Impossible: all zeros, an unknown country code, a length no numbering plan has (for a number written
+    without +CC: in no region at all). Not in region: a number phonenumbers does not know as valid in the
+    region (or for its +CC), but that is possible, or valid elsewhere: `regions` lists where.
+    """
+    import phonenumbers
+
+    region = region.upper()
+    text = number.strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:].split(";", 1)[0]
+    if is_all_zeros(text):
+        return PhoneCheck(number, region, IMPOSSIBLE, "all its digits are zeros")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        parsed, reason = None, _parse_error(exc)
+    else:
+        if phonenumbers.is_valid_number(parsed):
+            return PhoneCheck(number, region, VALID)
+        reason = phonenumbers.is_possible_number_with_reason(parsed)
+        name = next(k for k, v in vars(phonenumbers.ValidationResult).items() if v == reason)
+        reason = "possible" if name == "IS_POSSIBLE" else _WHY.get(name, name.lower())
+    international = text.startswith("+") or (parsed is not None and parsed.country_code_source in (
+        phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN, phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD))
+    if international:
+        if parsed is None or reason not in ("possible", _WHY["IS_POSSIBLE_LOCAL_ONLY"]):
+            return PhoneCheck(number, region, IMPOSSIBLE, reason)
+        where = phonenumbers.region_code_for_country_code(parsed.country_code)
+        return PhoneCheck(number, region, NOT_IN_REGION, f"no number in use for +{parsed.country_code} ({where})")
+    elsewhere = _valid_regions(text, region)
+    if elsewhere or reason in ("possible", _WHY["IS_POSSIBLE_LOCAL_ONLY"]):
+        return PhoneCheck(number, region, NOT_IN_REGION, reason, elsewhere)
+    return PhoneCheck(number, region, IMPOSSIBLE, f"{reason} for {region}, and no valid number in any region")
+
+
+def _parse_error(exc: Exception) -> str:
+    import phonenumbers
+
+    kinds = {phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "no such country code",
+             phonenumbers.NumberParseException.NOT_A_NUMBER: "not a number",
+             phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+             phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+             phonenumbers.NumberParseException.TOO_LONG: "too long"}
+    return kinds.get(getattr(exc, "error_type", None), "not a number")
+
+
+def _valid_regions(text: str, region: str) -> list[str]:
+    """Regions other than `region` where this nationally written number is a valid one (the whole list of
+    regions is tried: ~0.1 s the first time, only for a number that is not valid in the default region)."""
+    import phonenumbers
+
+    found = []
+    for other in sorted(phonenumbers.SUPPORTED_REGIONS - {region}):
+        try:
+            parsed = phonenumbers.parse(text, other)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number_for_region(parsed, other):
+            found.append(other)
+    return found
+
+
+def international_form(number: str, region: str) -> str | None:
+    """The number in international format (`+44 20 7946 0000`) as read in `region`, or None when it is not
+    a possible number there."""
+    import phonenumbers
+
+    e164 = to_e164(number, region)
+    if e164 is None:
+        return None
+    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)

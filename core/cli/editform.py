@@ -94,7 +94,9 @@ def parse(text: str, original: ContactRecord) -> ContactRecord:
             record.emails.append(EmailEntry(entry.address, label, primary))
         elif key == "phone" and value:
             label, number_text, primary = _split_entry(value)
-            record.phones.append(PhoneEntry(phone_entry(number_text).number, label=label, primary=primary))
+            known = number_text in {p.number for p in original.phones}  # checked when it was added
+            record.phones.append(PhoneEntry(phone_entry(number_text, check=not known).number, label=label,
+                                            primary=primary))
         elif key == "address" and value:
             label, rest, primary = _split_entry(value)
             parts = [p.strip() or None for p in rest.split("|")]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import click
+
+from rolo.core.cli.context import Env
 from rolo.core.emails import validate_email
 from rolo.core.errors import UserError, ValidationError
 from rolo.core.phones import looks_like_phone
@@ -26,11 +29,29 @@ def email_entry(value: str) -> EmailEntry:
     return EmailEntry(validate_email(address), label)
 
 
-def phone_entry(value: str) -> PhoneEntry:
+def phone_entry(value: str, *, check: bool = True) -> PhoneEntry:
+    """A typed `[LABEL:]NUMBER`. With `check` (a number new to the contact), an impossible number is
+    refused and one not valid in the config's default_region is kept with a warning on stderr (imports and
+    syncs keep every number as written: `rolo doctor` lists the impossible ones)."""
     label, number = split_label(value)
     if not looks_like_phone(number):
         raise ValidationError(f"{value!r} is not a phone number")
+    env = _command_env()
+    if check and env is not None:
+        from rolo.core.phones import IMPOSSIBLE, VALID, check_number
+
+        found = check_number(number, env.config.default_region)
+        if found.status == IMPOSSIBLE:
+            raise ValidationError(found.message())
+        if found.status != VALID:
+            click.echo(f"warning: {found.message(str(env.config.path))}", err=True)
     return PhoneEntry(number, label=label)
+
+
+def _command_env() -> Env | None:
+    """The running command's Env (for default_region), or None outside a rolo command."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_object(Env) if ctx is not None else None
 
 
 def url_entry(value: str) -> UrlEntry:

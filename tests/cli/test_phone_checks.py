@@ -1,0 +1,113 @@
+"""Phone numbers a person types are checked against default_region; imported ones are kept and flagged by
+`rolo doctor`; numbers stored without E.164 are written again once the region reads them (issue 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import python_editor
+
+
+@pytest.fixture
+def region(rolo_home: Path):
+    """Set default_region in the config the CLI reads (ROLO_HOME/rolo.toml)."""
+
+    def set_region(code: str) -> Path:
+        config = rolo_home / "rolo.toml"
+        config.write_text(f'default_region = "{code}"\n', encoding="utf-8")
+        return config
+
+    set_region("US")
+    return set_region
+
+
+@pytest.mark.parametrize(("number", "why"), [
+    ("+999 123", "no such country code"),
+    ("0000000000", "all its digits are zeros"),
+    ("+1 23 45", "too short"),
+    ("99999 99999 99999 99", "too long for US, and no valid number in any region"),
+], ids=["unknown-country-code", "all-zeros", "too-short-for-+1", "nowhere"])
+def test_typed_impossible_numbers_are_refused_and_nothing_is_written(rolo, region, number, why):
+    error = rolo.fails("add", "--name", "Ada Lovelace", "--phone", f"mobile:{number}")
+    assert error == f"Error: {number!r} is not a possible phone number: {why}"
+    uid = rolo("add", "--name", "Ada Lovelace").stdout.strip()
+    assert why in rolo.fails("edit", uid, "--add-phone", number)
+    assert rolo.json("show", uid)["phones"] == [] and rolo.json("show", uid)["revision"] == 1
+
+
+def test_a_number_valid_elsewhere_is_kept_with_a_warning_naming_the_region(rolo, region):
+    config = region("US")
+    result = rolo("add", "--name", "Thomas Reid", "--phone", "work:020 7946 0958")
+    warning = result.stderr.strip()
+    assert warning.startswith("warning: '020 7946 0958' is not a valid number in US (your default_region)")
+    assert "GB" in warning and "+CC" in warning and f'default_region = "GB" in {config}' in warning
+    assert len(result.stderr.splitlines()) == 1
+    (phone,) = rolo.json("show", result.stdout.strip())["phones"]
+    assert (phone["number"], phone["e164"], phone["label"]) == ("020 7946 0958", None, "work")
+    quiet = rolo("add", "--name", "Ann Lee", "--phone", "(415) 555-0199")  # valid in US: no warning
+    assert quiet.stderr == ""
+
+
+def test_imports_keep_impossible_numbers_and_doctor_lists_them(rolo, region, tmp_path):
+    card = tmp_path / "odd.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:odd-1\r\nFN:Odd Numbers\r\nTEL;TYPE=CELL:+999 123\r\n"
+                    "TEL;TYPE=HOME:0000000000\r\nTEL;TYPE=WORK:+1 415 555 0100\r\nEND:VCARD\r\n", encoding="utf-8")
+    assert rolo("import", str(card)).stdout.startswith("1 created")
+    phones = rolo.json("show", "odd-1")["phones"]
+    assert [(p["number"], p["e164"]) for p in phones] == [
+        ("+999 123", None), ("0000000000", None), ("+1 415 555 0100", "+14155550100")]
+    report = rolo.json("doctor")
+    assert report["ok"] is True  # worth knowing, nothing broken: doctor exits 0
+    (finding,) = [f for f in report["findings"] if f["check"] == "phones"]
+    assert finding["status"] == "note" and finding["message"].startswith("2 impossible numbers kept as imported")
+    assert "'+999 123' of Odd Numbers (odd-1: no such country code)" in finding["message"]
+    assert "'0000000000' of Odd Numbers" in finding["message"] and "rolo edit" in finding["fix"]
+    text = rolo("doctor").stdout
+    assert "note     phones" in text and "all is well" in text
+    # editing something else in $EDITOR keeps the number that was already there
+    editor = python_editor(tmp_path, "p.write_text(p.read_text().replace('title:', 'title: Tester'))")
+    rolo("edit", "odd-1", env={"EDITOR": editor})
+    edited = rolo.json("show", "odd-1")
+    assert edited["title"] == "Tester" and len(edited["phones"]) == 3
+
+
+def test_doctor_says_all_numbers_are_in_e164_form(rolo, region):
+    rolo("add", "--name", "Ann Lee", "--phone", "(415) 555-0199")
+    (finding,) = [f for f in rolo.json("doctor")["findings"] if f["check"] == "phones"]
+    assert finding["status"] == "ok"
+
+
+def test_setting_the_region_then_fix_phones_normalises_them_and_undo_reverts(rolo, region):
+    uid = rolo("add", "--name", "Thomas Reid", "--phone", "work:020 7946 0958", "--phone", "+1 415 555 0100"
+               ).stdout.strip()
+    (foreign,) = [f for f in rolo.json("doctor")["findings"] if f["check"] == "phones"]
+    assert "'020 7946 0958' of Thomas Reid" in foreign["message"] and "US (default_region)" in foreign["message"]
+    assert foreign["key"] == "default_region"
+    region("GB")
+    (fixable,) = [f for f in rolo.json("doctor")["findings"] if f["check"] == "phones"]
+    assert "default_region GB now reads: '020 7946 0958' of Thomas Reid -> +44 20 7946 0958" in fixable["message"]
+    assert "--fix-phones" in fixable["fix"]
+    fixed = rolo.json("doctor", "--fix-phones")
+    assert fixed["fixed_phones"] == [{"uid": uid, "name": "Thomas Reid", "before": "020 7946 0958",
+                                      "after": "+44 20 7946 0958"}]
+    phones = rolo.json("show", uid)["phones"]
+    assert [(p["number"], p["e164"], p["label"]) for p in phones] == [
+        ("+44 20 7946 0958", "+442079460958", "work"), ("+1 415 555 0100", "+14155550100", None)]
+    (change,) = rolo.json("history", "--limit", "1")
+    assert change["command"].endswith("doctor --fix-phones --json")
+    assert change["changes"][0]["fields"]["phones"]["after"][0]["number"] == "+44 20 7946 0958"
+    assert "rewrote 0 numbers" in rolo("doctor", "--fix-phones").stdout
+    assert "reverted: Thomas Reid: phones" in rolo("undo").stdout
+    assert rolo.json("show", uid)["phones"][0]["number"] == "020 7946 0958"
+
+
+def test_an_impossible_number_added_in_the_editor_is_refused(rolo, region, tmp_path):
+    uid = rolo("add", "--name", "Ada Lovelace").stdout.strip()
+    editor = python_editor(tmp_path, "p.write_text(p.read_text() + 'phone: [home] +999 123\\n')")
+    error = rolo("edit", uid, input="n\n", ok=False, env={"EDITOR": editor})
+    assert error.exit_code == 1 and "Traceback" not in error.output
+    assert error.stderr.strip().splitlines()[-1] == (
+        "Error: edit abandoned, nothing changed ('+999 123' is not a possible phone number: no such country code)")
+    assert rolo.json("show", uid)["revision"] == 1
