@@ -6,11 +6,16 @@ is returned as a line for the notes log, so the user can still see and restore i
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from rolo.core.emails import email_key
-from rolo.core.record import ContactRecord
+from rolo.core.record import ContactRecord, EmailEntry, PhoneEntry
 from rolo.core.store.sync_state import Link
+
+_Entry = TypeVar("_Entry", EmailEntry, PhoneEntry)
 
 SCALARS = ("formatted_name", "prefix", "given_name", "additional_names", "family_name", "suffix", "nickname",
            "organization", "department", "title", "birthday")
@@ -34,10 +39,8 @@ def merge_records(keep: ContactRecord, others: list[ContactRecord]) -> tuple[Con
         merged.starred = merged.starred or other.starred
         if not merged.photo and other.photo:
             merged.photo, merged.photo_type = other.photo, other.photo_type
-        known_emails = {email_key(e.address) for e in merged.emails}
-        merged.emails += [e for e in other.emails if email_key(e.address) not in known_emails]
-        known_phones = {p.e164 or p.number for p in merged.phones}
-        merged.phones += [p for p in other.phones if (p.e164 or p.number) not in known_phones]
+        merged.emails += other.emails
+        merged.phones += other.phones
         merged.addresses += [a for a in other.addresses if a not in merged.addresses]
         known_urls = {u.url for u in merged.urls}
         merged.urls += [u for u in other.urls if u.url not in known_urls]
@@ -55,7 +58,37 @@ def merge_records(keep: ContactRecord, others: list[ContactRecord]) -> tuple[Con
         if other.notes and other.notes not in notes:
             notes.append(other.notes)
     merged.notes = "\n\n".join(notes) or None
+    merged.emails = _once(merged.emails, lambda e: email_key(e.address))
+    merged.phones = _once(merged.phones, phone_key)
     return merged, log
+
+
+def phone_key(phone: PhoneEntry) -> str:
+    """What makes two entries one number: the E.164 form, else the digits as written (`+1 555-0100` and
+    `+1 555 0100` are one number even where neither parses)."""
+    return phone.e164 or ("+" if phone.number.strip().startswith("+") else "") + re.sub(r"\D", "", phone.number)
+
+
+def _once(entries: list[_Entry], key: Callable[[_Entry], str]) -> list[_Entry]:
+    """Each entry once by `key`, in first-seen order (KEEP's first): a later copy gives the kept one its
+    label when that has none, and primary when no kept entry is primary. Copies, so the inputs stay."""
+    kept: dict[str, _Entry] = {}
+    for entry in entries:
+        first = kept.get(key(entry))
+        if first is None:
+            kept[key(entry)] = replace(entry)
+        elif not first.label and entry.label:
+            first.label = entry.label
+    result = list(kept.values())
+    if not any(e.primary for e in result):
+        for entry in entries:  # the first entry marked primary, by its key
+            if entry.primary:
+                kept[key(entry)].primary = True
+                break
+    seen_primary = False
+    for entry in result:  # one primary at most (KEEP's, being first)
+        entry.primary, seen_primary = entry.primary and not seen_primary, seen_primary or entry.primary
+    return result
 
 
 def absorb_card(keep: ContactRecord, card: ContactRecord) -> ContactRecord:

@@ -15,8 +15,10 @@ from rolo.core.errors import UserError
 def dupes(env: Env, as_json: bool) -> None:
     """Groups of likely duplicates, most certain first.
 
-    Contacts group together when they share an email address or a phone number (in any format), or when
-    their names are very similar and they share an organization or an email domain.
+    Two contacts match when they share an email address or a phone number (in any format), unless their
+    names clearly differ (a shared office address or switchboard number), or when their names are very
+    similar and they share an organization or an email domain. A group holds contacts that all match each
+    other, never a chain: a contact matching two others that do not match each other is in two groups.
 
     \b
     Example:
@@ -41,8 +43,10 @@ def dupes(env: Env, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Show the merged contact without changing anything.")
 @click.option("--json", "as_json", is_flag=True, help="Print the merged contact as JSON.")
 @click.option("--yes", is_flag=True, help="Merge without asking when a sync will delete remote records.")
+@click.option("--no-backup", is_flag=True, help="Do not copy the book first (rolo undo still reverts a merge).")
 @pass_env
-def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: bool, yes: bool) -> None:
+def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: bool, yes: bool,
+          no_backup: bool) -> None:
     """Merge OTHERS into KEEP: one contact with the union of their emails, phones, addresses, URLs, labels
     and custom fields; where single values differ KEEP wins and the other value goes to the notes log. The
     others are deleted (tombstoned) and their uids become aliases of KEEP: `rolo show` and `rolo import`
@@ -51,6 +55,10 @@ def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: 
     KEEP takes over the others' remote records where it has none on that remote, so the next sync updates
     that record. Where KEEP has a record of its own there, the next sync deletes the other's: rolo says
     which and asks first (--yes does not ask; without a yes nothing is merged).
+
+    The kept contact holds each number once (compared in E.164 form) and each email once (any case), with
+    the label of a copy that had one. Before merging, rolo copies the book beside it as `rolo backup` does
+    (BOOK.backup-SCHEMA-TIME) and says where; --no-backup skips the copy.
 
     \b
     Example:
@@ -64,10 +72,16 @@ def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: 
             click.echo(line, err=True)
         if not click.confirm("Merge anyway?", default=False, err=True):
             raise UserError("nothing merged", hint="rerun with --yes to merge and let the next sync delete them")
+    made = None
+    ids = [env.book.resolve(ref) for ref in (keep, *others)]
+    if not dry_run and not no_backup and len(set(ids)) == len(ids):  # else the merge refuses: no copy needed
+        made = env.book.backup()
+        if not as_json:
+            click.echo(f"backed up the book to {made.backup}")
     merged, log, absorbed = env.book.merge(keep, list(others), dry_run=dry_run, delete_remote=bool(deletions))
     if as_json:
         print_json({"dry_run": dry_run, "contact": merged.to_json(), "log": log,
-                    "merged": [o.uid for o in absorbed],
+                    "merged": [o.uid for o in absorbed], "backup": str(made.backup) if made else None,
                     "remote_deletions": [{"uid": d.uid, "remote": d.remote, "remote_id": d.remote_id}
                                          for d in deletions]})
         return
