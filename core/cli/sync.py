@@ -37,6 +37,24 @@ def summary(report: Report) -> str:
     return line
 
 
+def who(row: dict[str, Any]) -> str:
+    """The contact a report row is about, as a person knows it: `Name <email>`, else its uid or remote id."""
+    name, email = row.get("name"), row.get("email")
+    if name and email and email != name:
+        return f"{name} <{email}>"
+    return str(name or email or row.get("uid") or row.get("remote_id") or "?")
+
+
+def conflict_line(row: dict[str, Any], remote: str) -> str:
+    """One conflict of a run on one line; a deletion on one side is said in words, not as the contact."""
+    if row["field"] == "(deleted)":
+        outcome = (f"kept the book's (created again in {remote})" if row["kept"] == "local"
+                   else "deleted it from the book")
+        return f"conflict {who(row)}: edited in the book, deleted in {remote}; {outcome}"
+    return (f"conflict {who(row)}: {row['field']}: book {_show(row['local'])}, {remote} "
+            f"{_show(row['remote_value'])}; kept {row['kept']}")
+
+
 def _print_plan(report: Report) -> None:
     out = console()
     titles = {"local_create": "create in the book", "local_update": "update in the book",
@@ -52,11 +70,11 @@ def _print_plan(report: Report) -> None:
         empty = False
         out.print(f"  {title}: {len(rows)}")
         for row in rows[:20]:
-            who = row.get("name") or row.get("uid") or row.get("remote_id")
             detail = f" ({', '.join(row['fields'])})" if row.get("fields") else ""
             if key == "conflicts":
-                detail = f" {row['field']}: keeps {row['kept']}"
-            out.print(f"    {who}{detail}", markup=False)
+                field = "edited in the book, deleted remotely" if row["field"] == "(deleted)" else row["field"]
+                detail = f" {field}: keeps {row['kept']}"
+            out.print(f"    {who(row)}{detail}", markup=False, soft_wrap=True)  # one line each, however long
         if len(rows) > 20:
             out.print(f"    … {len(rows) - 20} more")
     if empty:
@@ -116,9 +134,12 @@ def _printer(as_json: bool, dry_run: bool, progress: _Progress | None = None, *,
             _print_plan(outcome)
         else:
             click.echo(summary(outcome))
+            for row in outcome.conflicts[:20]:
+                click.echo(conflict_line(row, name))
+            if len(outcome.conflicts) > 20:
+                click.echo(f"… {len(outcome.conflicts) - 20} more conflicts: rolo conflicts")
         for item in outcome.skipped:
-            who = item.get("uid") or item.get("remote_id")
-            click.echo(f"skipped {who}: {item['message']}", err=True)
+            click.echo(f"skipped {who(item)}: {item['message']}", err=True)
         for item in outcome.errors:
             click.echo(f"Error: {name}: {item['message']}", err=True)
 
@@ -213,8 +234,11 @@ def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | Non
         table.add_column(column, overflow="fold", no_wrap=column in ("ID", "Field", "Kept"))
     for r in rows:
         kept = r["kept"] + (f" → {r['resolution']}" if r["resolution"] else "")
-        table.add_row(str(r["id"]), _remote(r), r["name"] or r["uid"], r["field"], _show(r["local"]),
-                      _show(r["remote_value"]), kept)
+        if r["field"] == "(deleted)":  # one side deleted the contact: say so, not the whole contact
+            book_value, remote_value = ("edited", "deleted") if r["local"] is not None else ("deleted", "edited")
+        else:
+            book_value, remote_value = _show(r["local"]), _show(r["remote_value"])
+        table.add_row(str(r["id"]), _remote(r), r["name"] or r["uid"], r["field"], book_value, remote_value, kept)
     console().print(table)
 
 

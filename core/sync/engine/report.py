@@ -64,11 +64,55 @@ def close_journal(run: Run, failure: Exception | None = None) -> None:
     """Close the journal entry with the run's outcome; `failure` is the error that ended the run, if one did."""
     if failure is not None:
         run.report.errors.append({"code": type(failure).__name__, "message": str(failure)})
+    name_contacts(run)
     if run.options.dry_run or run.report.run_id is None:
         return
     with run.book.transaction() as tx:
         tx.sync_state.finish_run(run.report.run_id, run.report.status, run.report.counts,
                          run.report.skipped + run.report.errors)
+
+
+# -- who the report is about ------------------------------------------------------------------------------------
+def name_contacts(run: Run) -> None:
+    """Add `name` and `email` (display name, primary email; null when unknown) to every row of the report
+    that is about a contact (skips, errors, conflicts, the dry run's plan), and `uid` where only its row id
+    was known, so a person reading the report can tell who it is. The keys already there are left alone.
+
+    Found by the row's contact id, else its uid, else the contact linked to its remote id. Never raises: a
+    report without names is better than a run whose outcome is lost."""
+    import sqlite3
+
+    from rolo.core.errors import RoloError
+
+    report = run.report
+    rows = [*report.skipped, *report.errors, *report.conflicts, *(r for rs in report.plan.values() for r in rs)]
+    rows = [r for r in rows if r.get("uid") or r.get("contact_id") or r.get("remote_id")]
+    if not rows:
+        return
+    try:
+        sync = run.book.sync_state
+        by_uid: dict[str, int] = {}
+        if any(r.get("uid") and not r.get("contact_id") for r in rows):
+            by_uid = {uid: cid for cid, (uid, *_rest) in sync.contact_states().items()}
+        ids: list[int | None] = []
+        for row in rows:
+            cid = row.get("contact_id") or by_uid.get(row.get("uid") or "")
+            if cid is None and row.get("remote_id") and not row.get("name"):
+                cid = sync.contact_of(run.remote, str(row["remote_id"]))
+            ids.append(cid)
+        records = run.load({cid for cid in ids if cid is not None})
+    except (RoloError, sqlite3.Error):
+        records, ids = {}, [None] * len(rows)
+    for row, cid in zip(rows, ids, strict=True):
+        record = records.get(cid) if cid is not None else None
+        if record is not None:
+            if not row.get("name"):
+                row["name"] = record.display_name()
+            row.setdefault("email", next((e.address for e in record.emails if e.primary),
+                                         record.emails[0].address if record.emails else None))
+            row.setdefault("uid", record.uid)
+        row.setdefault("name", None)
+        row.setdefault("email", None)
 
 
 # -- records and errors --------------------------------------------------------------------------------------
