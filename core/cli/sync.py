@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -114,10 +116,15 @@ class _Progress:
         self.bar.update(self.tasks[phase], completed=done, total=total)
 
 
+def _echo(line: str, err: bool = False) -> None:
+    click.echo(line, err=err)
+
+
 def _printer(as_json: bool, dry_run: bool, progress: _Progress | None = None, *,
-             each_json: bool = False) -> Any:
+             each_json: bool = False, echo: Any = _echo) -> Any:
     """What to do with each remote's outcome as it comes: its summary (or plan) and its problems, or with
-    `each_json` its JSON (for --every; a single run prints all of them at the end)."""
+    `each_json` its JSON (for --every; a single run prints all of them at the end). `echo(line, err)` writes
+    each text line (the daemon's stamps it with the time)."""
 
     def on_result(outcome: Report | SyncFailure) -> None:
         if progress is not None:
@@ -128,20 +135,20 @@ def _printer(as_json: bool, dry_run: bool, progress: _Progress | None = None, *,
                 print_json(outcome.as_dict())
             return
         if isinstance(outcome, SyncFailure):
-            click.echo(f"Error: {name}: {outcome.message.removeprefix(f'{name}: ')}", err=True)
+            echo(f"Error: {name}: {outcome.message.removeprefix(f'{name}: ')}", True)
             return
         if dry_run:
             _print_plan(outcome)
         else:
-            click.echo(summary(outcome))
+            echo(summary(outcome))
             for row in outcome.conflicts[:20]:
-                click.echo(conflict_line(row, name))
+                echo(conflict_line(row, name))
             if len(outcome.conflicts) > 20:
-                click.echo(f"… {len(outcome.conflicts) - 20} more conflicts: rolo conflicts")
+                echo(f"… {len(outcome.conflicts) - 20} more conflicts: rolo conflicts")
         for item in outcome.skipped:
-            click.echo(f"skipped {who(item)}: {item['message']}", err=True)
+            echo(f"skipped {who(item)}: {item['message']}", True)
         for item in outcome.errors:
-            click.echo(f"Error: {name}: {item['message']}", err=True)
+            echo(f"Error: {name}: {item['message']}", True)
 
     return on_result
 
@@ -284,6 +291,16 @@ def resolve(env: Env, conflict_id: int, take: str, as_json: bool) -> None:
         click.echo(f"conflict {conflict_id}: {result.outcome}")
 
 
+_STAMPED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
+
+
+def stamped(line: str, err: bool = False) -> None:
+    """Write one daemon log line, after the local time (as `rolo watch` does) unless it starts with it."""
+    if not _STAMPED.match(line):
+        line = f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} {line}"
+    click.echo(line, err=err)
+
+
 @click.command()
 @click.option("--every", default="15m", show_default=True, metavar="DURATION", help="How often to sync each remote.")
 @click.option("--folder", type=click.Path(file_okay=False), help="Drop folder to watch [default: as `rolo watch`].")
@@ -294,9 +311,10 @@ def daemon(env: Env, every: str, folder: str | None, no_watch: bool, no_sync: bo
     """Run the drop-folder watcher and the periodic sync of every remote together, until interrupted.
 
     Besides the watcher (the `watch` service), it runs every service plugins register. A remote that fails
-    is retried later with a growing backoff (up to an hour); the others go on. Each sync prints its one-line
-    summary; the watcher logs each imported file with the time. SIGTERM or Ctrl-C stop it (exit 0; 1 when a
-    service failed).
+    is retried later with a growing backoff (up to an hour); the others go on. Every line it prints starts
+    with the local time, as `rolo watch` logs: each file the drop folder imports (or fails), each sync's
+    one-line summary with its conflicts (stdout) and its skipped records and errors (stderr). SIGTERM or
+    Ctrl-C stop it (exit 0; 1 when a service failed).
 
     \b
     Example:
@@ -313,8 +331,8 @@ def daemon(env: Env, every: str, folder: str | None, no_watch: bool, no_sync: bo
     report = None
     try:
         report = env.sync_api.daemon(stop=stop, every=every, sync=not no_sync, skip=["watch"] if no_watch else [],
-                                     options={"folder": folder}, log=lambda line: click.echo(line, err=True),
-                                     on_result=_printer(False, False))
+                                     options={"folder": folder}, log=lambda line: stamped(line, True),
+                                     on_result=_printer(False, False, echo=stamped))
     except KeyboardInterrupt:
         pass
     finally:
