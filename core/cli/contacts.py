@@ -125,11 +125,17 @@ def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str, 
 def list_(env: Env, label: str | None, sort: str, as_json: bool) -> None:
     """List contacts.
 
+    A --label no contact has is an error (a typo would otherwise list nothing, silently).
+
     \b
     Example:
       rolo list --label friends
       rolo list --sort updated --json
     """
+    if label is not None and label.casefold() not in {n.casefold() for n, _ in env.book.labels()}:
+        from rolo.core.errors import NotFoundError
+
+        raise NotFoundError(f"no label named {label!r}", hint="rolo label list shows the labels")
     if as_json and not sys.stdout.isatty():  # a pipe: compact objects, built by SQLite (a large book is fast)
         print_json_texts(env.book.iter_contacts_json(label=label, sort=sort))
     elif as_json:

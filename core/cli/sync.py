@@ -157,8 +157,8 @@ def _printer(as_json: bool, dry_run: bool, progress: _Progress | None = None, *,
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--dry-run", is_flag=True, help="Print the plan (creates, updates, deletes, conflicts per side); "
               "change nothing.")
-@click.option("--pull-only", "mode", flag_value="pull", help="Only bring remote changes into the book.")
-@click.option("--push-only", "mode", flag_value="push", help="Only send book changes to the remote.")
+@click.option("--pull-only", is_flag=True, help="Only bring remote changes into the book.")
+@click.option("--push-only", is_flag=True, help="Only send book changes to the remote.")
 @click.option("--conflict", "policy", type=click.Choice(POLICIES),
               help="Who wins a field changed on both sides [default: the remote's `conflict`, else local].")
 @click.option("--force-delete", is_flag=True, help="Propagate a mass deletion the guard refused.")
@@ -166,7 +166,7 @@ def _printer(as_json: bool, dry_run: bool, progress: _Progress | None = None, *,
 @click.option("--every", metavar="DURATION", help="Repeat every DURATION (e.g. 15m) until interrupted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
 @pass_env
-def sync(env: Env, names: tuple[str, ...], dry_run: bool, mode: str | None, policy: str | None,
+def sync(env: Env, names: tuple[str, ...], dry_run: bool, pull_only: bool, push_only: bool, policy: str | None,
          force_delete: bool, full: bool, every: str | None, as_json: bool) -> None:
     """Sync the book with remotes (all configured ones, or those named), both ways.
 
@@ -186,8 +186,11 @@ def sync(env: Env, names: tuple[str, ...], dry_run: bool, mode: str | None, poli
       rolo sync work --conflict remote --json
       rolo sync --every 15m
     """
+    if pull_only and push_only:  # both would sync nothing: say so rather than let the last one win
+        raise click.UsageError("choose one of --pull-only and --push-only (neither syncs both ways)")
+    mode = "pull" if pull_only else "push" if push_only else "both"
     with _Progress(not as_json and sys.stderr.isatty()) as progress:
-        options = {"mode": mode or "both", "dry_run": dry_run, "force_delete": force_delete,
+        options = {"mode": mode, "dry_run": dry_run, "force_delete": force_delete,
                    "full": True if full else None, "policy": policy, "progress": progress}
         on_result = _printer(as_json, dry_run, progress, each_json=bool(every))
         if not every:
