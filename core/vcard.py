@@ -69,6 +69,12 @@ log = logging.getLogger(__name__)
 # Derived uids are uuid5(NAMESPACE, source_hash): the same card imported twice gets the same uid.
 NAMESPACE = uuid.UUID("059ca87a-4df0-45bd-a4e3-df517f64210b")
 SEGMENT_BYTES = 1 << 20
+# Input limits, so that a hostile or broken file is refused card by card in bounded memory: a card (or a
+# single line) over MAX_CARD_BYTES, or with more than MAX_CARD_PROPERTIES properties, is skipped unread with
+# a reason. A real card with a large photo fits in 16 MB; 10,000 properties is more than any address book
+# program writes (an Apple group card lists one property per member).
+MAX_CARD_BYTES = 16 << 20
+MAX_CARD_PROPERTIES = 10_000
 
 _TEXT_FIELDS = {"UID": "uid", "FN": "formatted_name", "NICKNAME": "nickname", "TITLE": "title"}
 _LOG_PROPERTY = "X-ROLO-LOG"  # one notes-log entry (see the module docstring)
@@ -239,12 +245,15 @@ def iter_file(path: Path, field_names: Iterable[str] = (), *, workers: int = 0) 
             handle.close()
 
 
-def _parse_segment(segment: bytes, source: str, names: list[str]) -> list[CardResult]:
+def _parse_segment(segment: bytes | _Refused, source: str, names: list[str]) -> list[CardResult]:
     """Every card of one segment, numbered from 1 within it."""
+    if isinstance(segment, _Refused):
+        text = decode_bytes(segment.head)
+        return [CardResult(source, 1, text, None, segment.reason, card_hash(text))]
     return [_result(source, index, text, names) for index, text in split_cards(decode_bytes(segment))]
 
 
-def _parse_segments(segments: Iterator[bytes], source: str, names: list[str],
+def _parse_segments(segments: Iterator[bytes | _Refused], source: str, names: list[str],
                     workers: int) -> Iterator[list[CardResult]]:
     first = next(segments, None)
     if first is None:
@@ -290,38 +299,106 @@ def _result(source: str, index: int, text: str, names: list[str]) -> CardResult:
     return CardResult(source, index, text, record, error, digest, rev)
 
 
-def _segments(handle: Any, size: int | None = None) -> Iterator[bytes]:
+@dataclass
+class _Refused:
+    """A card `_segments` skipped unread because it is over a limit: its first bytes and why."""
+
+    head: bytes
+    reason: str
+
+
+def _segments(handle: Any, size: int | None = None) -> Iterator[bytes | _Refused]:
     """The file's bytes cut after an outermost END:VCARD line once `size` bytes have gathered.
 
     Cutting only between whole cards keeps split_cards' view of each card intact; UTF-16/32 text (where a
-    byte-level line split means nothing) is read whole, as are files with CR-only line ends (one "line").
+    byte-level line split means nothing) is read whole, as are files with CR-only line ends (one "line"), up
+    to MAX_CARD_BYTES. A card over a limit (see MAX_CARD_BYTES) comes as a `_Refused` of its own, read
+    without being held, so memory stays bounded whatever the file holds.
     """
     size = size or SEGMENT_BYTES
     head = handle.read(4)
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or (len(head) >= 2 and (head[0] == 0) != (
             head[1] == 0)):
-        yield head + handle.read()
+        whole = head + handle.read(MAX_CARD_BYTES * 4)
+        if handle.read(1):
+            yield _Refused(whole[:4096], f"a UTF-16 file of more than {MAX_CARD_BYTES * 4 >> 20} MB "
+                                         "(rolo reads UTF-16 files whole; save it as UTF-8)")
+        else:
+            yield whole
         return
-    parts, gathered, depth = [head], len(head), 0
-    first = True
-    for line in handle:
-        if first:  # the 4 bytes already read belong to the first line
-            line, first = head + line, False
-            parts = []
+    parts: list[bytes] = []
+    gathered = depth = 0
+    card_start, card_bytes, card_props = 0, 0, 0  # the outermost card (or loose text) being gathered
+    skipping: _Refused | None = None  # an oversized card whose rest is being read past
+    for line, length in _lines(handle, head):
+        start = line.lstrip(codecs.BOM_UTF8)[:11].upper()
+        begins, ends = start.startswith(b"BEGIN:VCARD"), start.startswith(b"END:VCARD")
+        if skipping is not None:
+            depth += begins
+            if ends and depth > 0:
+                depth -= 1
+                if depth == 0:
+                    yield skipping
+                    skipping = None
+            continue
+        if begins and depth == 0:
+            card_start, card_bytes, card_props = len(parts), 0, 0
+        depth += begins
         parts.append(line)
         gathered += len(line)
-        start = line.lstrip(codecs.BOM_UTF8)[:11].upper()
-        if start.startswith(b"BEGIN:VCARD"):
-            depth += 1
-        elif start.startswith(b"END:VCARD"):
+        card_bytes += length
+        card_props += line[:1] not in (b" ", b"\t")
+        reason = _over_limit(length, card_bytes, card_props)
+        if reason is not None:
+            if card_start:
+                yield b"".join(parts[:card_start])
+            refused = _Refused(b"".join(parts[card_start:])[:4096], reason)
+            parts, gathered, card_start, card_bytes, card_props = [], 0, 0, 0, 0
+            depth = max(0, depth - ends)
+            if depth == 0:  # loose text, or the card ended on this very line
+                yield refused
+            else:
+                skipping = refused
+            continue
+        if ends:
             depth = max(0, depth - 1)
-            if depth == 0 and gathered >= size:
-                yield b"".join(parts)
-                parts, gathered = [], 0
-    if first:  # the whole file was shorter than one line
-        parts = [head]
-    if any(parts):
+            if depth == 0:
+                card_start, card_bytes, card_props = len(parts), 0, 0
+                if gathered >= size:
+                    yield b"".join(parts)
+                    parts, gathered, card_start = [], 0, 0
+    if skipping is not None:  # the file ended inside an oversized card
+        yield skipping
+    elif any(parts):
         yield b"".join(parts)
+
+
+def _lines(handle: Any, head: bytes) -> Iterator[tuple[bytes, int]]:
+    """(line, its length) for each line of the file after `head` (its first bytes, already read). A line
+    longer than MAX_CARD_BYTES is cut there and the rest of it read past, not kept."""
+    limit = MAX_CARD_BYTES + 1
+    line = head + handle.readline(limit)
+    while line:
+        length = len(line)
+        if length >= limit and not line.endswith(b"\n"):
+            while chunk := handle.readline(1 << 20):
+                length += len(chunk)
+                if chunk.endswith(b"\n"):
+                    break
+            line = line[:limit]
+        yield line, length
+        line = handle.readline(limit)
+
+
+def _over_limit(line_bytes: int, card_bytes: int, card_props: int) -> str | None:
+    """Why a card being read is refused, or None while it is within the limits."""
+    if line_bytes > MAX_CARD_BYTES:
+        return f"refused: a line of {line_bytes:,} bytes (rolo reads cards of up to {MAX_CARD_BYTES >> 20} MB)"
+    if card_bytes > MAX_CARD_BYTES:
+        return f"refused: a card of more than {MAX_CARD_BYTES >> 20} MB"
+    if card_props > MAX_CARD_PROPERTIES:
+        return f"refused: a card of more than {MAX_CARD_PROPERTIES:,} properties"
+    return None
 
 
 # -- parsing one card ------------------------------------------------------------------------------------
