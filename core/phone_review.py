@@ -33,12 +33,14 @@ class PhoneReview:
 
 
 def review(conn: sqlite3.Connection, region: str) -> PhoneReview:
-    """Sort the book's numbers without E.164 form (a read: nothing changes)."""
+    """Sort the book's numbers without E.164 form (a read: nothing changes). A number written without +CC
+    is called impossible only when all zeros: telling whether it is valid in any region costs too much for
+    a whole book, so it is listed with those `region` does not read."""
     found = PhoneReview(region)
     for phone in phones_without_e164(conn):
         if (new := _new_form(phone.number, region)) is not None:
             found.fixable.append((phone, new))
-        elif (check := check_number(phone.number, region)).status == IMPOSSIBLE:
+        elif (check := check_number(phone.number, region, scan_regions=False)).status == IMPOSSIBLE:
             found.impossible.append((phone, check))
         else:
             found.foreign.append(phone)
@@ -48,7 +50,7 @@ def review(conn: sqlite3.Connection, region: str) -> PhoneReview:
 def _new_form(number: str, region: str) -> str | None:
     """The international form of a number that is a valid one in `region` (a merely possible one, such as
     `555-0123` read as a GB number, is left as written)."""
-    if check_number(number, region).status != VALID:
+    if check_number(number, region, scan_regions=False).status != VALID:
         return None
     return international_form(number, region)
 
