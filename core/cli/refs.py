@@ -8,6 +8,7 @@ terminal and, in a script, an error listing the candidates (exit 2) so nothing a
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,11 @@ def _folded(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+def same_name(name: str, ref: str) -> bool:
+    """Whether REF is the whole NAME, ignoring case, accents and spacing."""
+    return _folded(name) == _folded(ref)
+
+
 def candidate_line(record: ContactRecord) -> str:
     """A contact as one candidate line: name, primary email, uid."""
     email = next((e.address for e in record.emails if e.primary), record.emails[0].address if record.emails else "")
@@ -57,37 +63,53 @@ def find_by_name(env: Env, ref: str) -> list[ContactRecord]:
     """The contacts a name or search term REF names: its search hits, or the one hit whose whole name is
     REF (ignoring case and accents) when there is exactly one such (`Ann Lee` beside `Ann Leeds`)."""
     hits = _search(env, ref)
-    exact = [r for r in hits if _folded(r.display_name()) == _folded(ref)]
+    exact = [r for r in hits if same_name(r.display_name(), ref)]
     return exact if len(exact) == 1 else hits
 
 
-def choose(ref: str, records: list[ContactRecord]) -> ContactRecord:
-    """Ask which of several contacts REF means (a numbered list on stderr); Enter or q aborts (exit 1)."""
-    shown = records[:MAX_CANDIDATES]
-    more = f" (the first {len(shown)} shown)" if len(records) > len(shown) else ""
-    click.echo(f"{ref!r} matches {_count(records)} contacts{more}:", err=True)
-    for number, record in enumerate(shown, 1):
-        click.echo(f"  {number:>2}  {candidate_line(record)}", err=True)
+def choose(ref: str, lines: list[str], total: int | None = None) -> int:
+    """Ask which of several candidates (one line each) REF means, as a numbered list on stderr; the index
+    chosen. Enter or q aborts: UserError (exit 1), so nothing is written."""
+    shown = lines[:MAX_CANDIDATES]
+    total = len(lines) if total is None else total
+    more = f" (the first {len(shown)} shown)" if total > len(shown) else ""
+    click.echo(f"{ref!r} matches {_count(total)} contacts{more}:", err=True)
+    for number, line in enumerate(shown, 1):
+        click.echo(f"  {number:>2}  {line}", err=True)
     while True:
         answer = click.prompt(f"Which one? [1-{len(shown)}, Enter or q: none]", default="", show_default=False,
                               err=True).strip()
         if answer.lower() in ("", "q", "quit"):
             raise UserError(f"no contact chosen for {ref!r}; nothing changed")
         if answer.isdigit() and 1 <= int(answer) <= len(shown):
-            return shown[int(answer) - 1]
+            return int(answer) - 1
         click.echo(f"type a number from 1 to {len(shown)}, or Enter to cancel", err=True)
 
 
-def _count(records: list[Any]) -> str:
-    return f"more than {MAX_CANDIDATES}" if len(records) > MAX_CANDIDATES else str(len(records))
+def _count(total: int) -> str:
+    return f"more than {MAX_CANDIDATES}" if total > MAX_CANDIDATES else str(total)
 
 
-def ambiguous(ref: str, records: list[ContactRecord]) -> AmbiguousNameError:
+def ambiguous(ref: str, lines: list[str], total: int | None = None) -> AmbiguousNameError:
     """The error for a REF that names several contacts: a one-line summary, then one candidate a line."""
-    lines = [candidate_line(r) for r in records[:MAX_CANDIDATES]]
-    summary = (f"{ref!r} matches {_count(records)} contacts; name one by its uid or email (on a terminal, "
-               f"choose from a list):")
-    return AmbiguousNameError("\n".join([summary, *(f"  {line}" for line in lines)]), candidates=lines)
+    shown = lines[:MAX_CANDIDATES]
+    summary = (f"{ref!r} matches {_count(len(lines) if total is None else total)} contacts; name one by its uid "
+               f"or email (on a terminal, choose from a list):")
+    return AmbiguousNameError("\n".join([summary, *(f"  {line}" for line in shown)]), candidates=shown)
+
+
+def pick(ref: str, lines: list[str]) -> int:
+    """Which of several candidates REF means: asked on a terminal, else AmbiguousNameError listing them."""
+    if interactive():
+        return choose(ref, lines)
+    raise ambiguous(ref, lines)
+
+
+def words_match(ref: str, text: str) -> bool:
+    """Whether every word of REF starts a word of TEXT, ignoring case and accents (as search matches)."""
+    have = re.findall(r"\w+", _folded(text))
+    return all(any(w.startswith(word) for w in have) for word in re.findall(r"\w+", _folded(ref))) and bool(
+        re.search(r"\w", ref))
 
 
 def resolve_contact(env: Env, ref: str) -> ContactRecord:
@@ -104,15 +126,13 @@ def resolve_contact(env: Env, ref: str) -> ContactRecord:
     if isinstance(original, AmbiguousRefError):
         # uid prefix, email or phone shared by several: let the person choose among them
         records = [env.book.get(c.split(" (", 1)[0]) for c in original.candidates]
-        return choose(ref, records)
+        return records[choose(ref, [candidate_line(r) for r in records])]
     records = find_by_name(env, ref)
     if not records:
         raise original  # the same error as before names were searched
     if len(records) == 1:
         return records[0]
-    if interactive():
-        return choose(ref, records)
-    raise ambiguous(ref, records)
+    return records[pick(ref, [candidate_line(r) for r in records])]
 
 
 def resolve_contacts(env: Env, refs: tuple[str, ...] | list[str]) -> list[ContactRecord]:

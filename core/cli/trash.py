@@ -73,17 +73,45 @@ def empty(env: Env, older_than: str | None, yes: bool) -> None:
 def restore(env: Env, ref: str, as_json: bool) -> None:
     """Bring a contact back from the trash.
 
-    REF is its uid, a uid prefix of 6+ characters or an email address. The next sync sends it to remotes
-    again (re-creating it where it was already deleted).
+    REF is its uid, a uid prefix of 6+ characters or an email address; failing those, its name (or words
+    starting its name or email) among the contacts in the trash: one match is restored, several are a
+    numbered list to choose from on a terminal (an error listing them, exit 2, in a script). The next sync
+    sends it to remotes again (re-creating it where it was already deleted).
 
     \b
     Example:
       rolo restore ada@example.com
+      rolo restore "Ada Lovelace"
     """
-    record = env.book.restore(ref)
+    from rolo.core.errors import NotFoundError
+
+    try:
+        record = env.book.restore(ref)
+    except NotFoundError:
+        uid = _trashed_by_name(env, ref)
+        if uid is None:
+            raise  # the same error as before names were looked at
+        record = env.book.restore(uid)
     if as_json:
         from rolo.core.cli.output import print_json
 
         print_json(record.to_json())
     else:
         click.echo(f"restored {record.display_name()} ({record.uid}, revision {record.revision})")
+
+
+def _trashed_by_name(env: Env, ref: str) -> str | None:
+    """The uid of the contact in the trash whose name (or email) REF names (asked, or an error, when several
+    are); None when none is. A whole-name match wins over words starting names, as for live contacts."""
+    from rolo.core.cli.refs import pick, same_name, words_match
+
+    trashed = env.book.trash()
+    whole = [t for t in trashed if same_name(t["formatted_name"] or "", ref)]
+    found = whole if len(whole) == 1 else [
+        t for t in trashed if words_match(ref, " ".join([t["formatted_name"] or "", *t["emails"]]))]
+    if not found:
+        return None
+    if len(found) == 1:
+        return str(found[0]["uid"])
+    lines = ["  ".join(p for p in (t["formatted_name"], (t["emails"] or [""])[0], t["uid"]) if p) for t in found]
+    return str(found[pick(ref, lines)]["uid"])

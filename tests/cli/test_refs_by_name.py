@@ -184,3 +184,14 @@ def test_sync_pull_only_with_push_only_is_a_usage_error(rolo, relm):
     rolo("remote", "add", "work", "--adapter", "relm", "--url", relm.url, "--token-env", "RELM_KEY")
     assert "choose one of --pull-only and --push-only" in rolo.fails("sync", "--pull-only", "--push-only", code=2)
     assert relm.store.contacts() == []
+
+
+def test_restore_finds_a_trashed_contact_by_name(rolo, people):
+    rolo("rm", "zoe@hart.example", "zoe@baker.example", "Ann Lee", "--yes")
+    error = rolo("restore", "zoe", ok=False)
+    assert error.exit_code == 2 and error.stderr.splitlines()[0].startswith("Error: 'zoe' matches 2 contacts")
+    assert rolo("restore", "zoe hart").stdout.startswith(f"restored Zoë Hart ({people['Zoë Hart']}")
+    assert rolo.json("restore", "baker")["uid"] == people["Zoe Baker"]
+    assert rolo.json("restore", "Ann Lee")["uid"] == people["Ann Lee"]
+    assert rolo.fails("restore", "Ann Leeds") == (
+        "Error: no contact in the trash matches 'Ann Leeds' (hint: rolo trash lists it)")
