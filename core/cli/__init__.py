@@ -119,7 +119,8 @@ def cli(ctx: click.Context, book: str | None, config: str | None, debug: bool) -
     """rolo: an offline-first contact book in one local file.
 
     Contacts are named by a REF: a uid, a unique uid prefix (6+ characters), an email address, or a phone
-    number in any format.
+    number in any format; failing those, a name or any search term (several matches: choose from a list on
+    a terminal, an error listing them in a script).
 
     \b
     Example:
