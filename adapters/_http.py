@@ -534,6 +534,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         timeout: float | None = None,
+        content: str | bytes | None = None,
     ) -> httpx.Response:
         """Send one request with retries; return the 2xx response, or raise an AdapterError.
 
@@ -541,6 +542,7 @@ class HttpClient:
             idempotent: whether repeating the request is harmless after it may have reached the server;
                 by default true for GET/HEAD/OPTIONS/PUT/DELETE and for requests with an Idempotency-Key.
             timeout: overrides the client's timeout for this request.
+            content: a raw body (XML, a vCard) instead of `json`.
         """
         method = method.upper()
         all_headers = {**self._headers, **(headers or {})}
@@ -555,6 +557,7 @@ class HttpClient:
                 self.url(path),
                 params=clean_params or None,
                 json=json,
+                content=content,
                 headers=all_headers,
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
