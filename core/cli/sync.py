@@ -211,7 +211,8 @@ def sync(env: Env, names: tuple[str, ...], dry_run: bool, pull_only: bool, push_
 
 @click.group(invoke_without_command=True)
 @click.option("--all", "include_resolved", is_flag=True, help="Include resolved conflicts.")
-@click.option("--remote", "remote_name", metavar="NAME", help="Only this remote's.")
+@click.option("--remote", "remote_name", metavar="NAME",
+              help="Only this remote's (`import`: imported cards'); a name that is no remote is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @click.pass_context
 def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | None, as_json: bool) -> None:
@@ -231,6 +232,8 @@ def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | Non
     env = ctx.find_object(Env)
     rows = [c.as_dict() for c in env.sync_api.conflicts(  # type: ignore[union-attr]
         remote=remote_name, include_resolved=include_resolved)]
+    if not rows and remote_name is not None:
+        _check_remote_name(env, remote_name)  # a typo must not read as "no conflicts"
     if as_json:
         print_json(rows)
         return
@@ -250,6 +253,15 @@ def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | Non
             book_value, remote_value = _show(r["local"]), _show(r["remote_value"])
         table.add_row(str(r["id"]), _remote(r), r["name"] or r["uid"], r["field"], book_value, remote_value, kept)
     console().print(table)
+
+
+def _check_remote_name(env: Any, name: str) -> None:
+    """UserError when NAME is neither a configured remote nor `import` (imported cards' conflicts)."""
+    from rolo.core.import_merge import REMOTE
+    from rolo.core.sync.remotes import get_remote
+
+    if name != REMOTE:
+        get_remote(env.config, name)
 
 
 def _remote(row: dict[str, Any]) -> str:

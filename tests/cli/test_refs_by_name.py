@@ -169,23 +169,6 @@ def test_a_shared_email_is_a_picker_on_a_terminal_too(rolo, terminal_env):
     assert one in term.seen
 
 
-# -- silent nonsense found on the way (issue 11) -----------------------------------------------------------------
-def test_list_of_a_label_nobody_has_is_an_error_not_an_empty_list(rolo, people):
-    rolo("label", "add", "Ann Lee", "Book Club")
-    assert [c["formatted_name"] for c in rolo.json("list", "--label", "book club")] == ["Ann Lee"]
-    assert rolo.fails("list", "--label", "book clubs") == (
-        "Error: no label named 'book clubs' (hint: rolo label list shows the labels)")
-    result = rolo("list", "--label", "nosuch", "--json", ok=False)
-    assert result.exit_code == 1 and result.stdout == ""
-
-
-def test_sync_pull_only_with_push_only_is_a_usage_error(rolo, relm):
-    rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
-    rolo("remote", "add", "work", "--adapter", "relm", "--url", relm.url, "--token-env", "RELM_KEY")
-    assert "choose one of --pull-only and --push-only" in rolo.fails("sync", "--pull-only", "--push-only", code=2)
-    assert relm.store.contacts() == []
-
-
 def test_restore_finds_a_trashed_contact_by_name(rolo, people):
     rolo("rm", "zoe@hart.example", "zoe@baker.example", "Ann Lee", "--yes")
     error = rolo("restore", "zoe", ok=False)

@@ -1,0 +1,28 @@
+"""Silent nonsense (issue 11): options that used to answer nothing, or the wrong thing, without a word now
+say what is wrong in one line. (`birthdays --within 0`: tests/cli/test_lookup.py.)"""
+
+from __future__ import annotations
+
+
+def test_list_of_a_label_nobody_has_is_an_error_not_an_empty_list(rolo):
+    rolo("add", "--name", "Ann Lee", "--label", "Book Club")
+    assert [c["formatted_name"] for c in rolo.json("list", "--label", "book club")] == ["Ann Lee"]
+    assert rolo.fails("list", "--label", "book clubs") == (
+        "Error: no label named 'book clubs' (hint: rolo label list shows the labels)")
+    result = rolo("list", "--label", "nosuch", "--json", ok=False)
+    assert result.exit_code == 1 and result.stdout == ""
+
+
+def test_sync_pull_only_with_push_only_is_a_usage_error(rolo, relm):
+    rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
+    rolo("remote", "add", "work", "--adapter", "relm", "--url", relm.url, "--token-env", "RELM_KEY")
+    assert "choose one of --pull-only and --push-only" in rolo.fails("sync", "--pull-only", "--push-only", code=2)
+    assert relm.store.contacts() == []
+
+
+def test_conflicts_of_a_remote_that_does_not_exist_is_an_error_not_none(rolo, relm):
+    rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
+    rolo("remote", "add", "work", "--adapter", "relm", "--url", relm.url, "--token-env", "RELM_KEY")
+    assert rolo("conflicts", "--remote", "work").stdout.strip() == "no conflicts"
+    assert rolo.json("conflicts", "--remote", "import") == []
+    assert rolo.fails("conflicts", "--remote", "wrok").startswith("Error: no remote named 'wrok' (configured: work)")
