@@ -95,6 +95,8 @@ def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str, 
     """
     if as_json and as_vcard:
         raise click.UsageError("choose one of --json and --vcard")
+    if not as_vcard and _given(click.get_current_context(), "vcard_version"):  # else silently ignored
+        raise click.UsageError("--vcard-version goes with --vcard")
     if with_history:
         if as_vcard:
             raise click.UsageError("choose one of --history and --vcard")
@@ -191,7 +193,21 @@ def rm(env: Env, refs: tuple[str, ...], yes: bool) -> None:
     """
     records = resolve_contacts(env, refs)
     names = ", ".join(f"{r.display_name()} ({r.uid})" for r in records)
-    if not yes and not click.confirm(f"Move to the trash: {names}?", default=False):
-        raise UserError("not deleted")
+    if not yes and not _confirm(f"Move to the trash: {names}?"):
+        raise UserError("not deleted", hint=None if sys.stdin.isatty() else "--yes deletes without asking")
     for record in env.book.delete_many([r.uid for r in records]):
         click.echo(f"deleted {record.display_name()} ({record.uid})")
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether the option was typed on the command line (not its default)."""
+    return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+
+
+def _confirm(question: str) -> bool:
+    """Ask yes or no; no answer at all (standard input at its end, as in a script) is no."""
+    try:
+        return click.confirm(question, default=False)
+    except click.Abort:
+        click.echo("")  # end the line the question left open
+        return False

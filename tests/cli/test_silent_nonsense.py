@@ -26,3 +26,17 @@ def test_conflicts_of_a_remote_that_does_not_exist_is_an_error_not_none(rolo, re
     assert rolo("conflicts", "--remote", "work").stdout.strip() == "no conflicts"
     assert rolo.json("conflicts", "--remote", "import") == []
     assert rolo.fails("conflicts", "--remote", "wrok").startswith("Error: no remote named 'wrok' (configured: work)")
+
+
+def test_show_vcard_version_without_vcard_is_a_usage_error(rolo):
+    rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
+    assert "--vcard-version goes with --vcard" in rolo.fails("show", "ada@example.com", "--vcard-version", "4.0",
+                                                             code=2)
+    assert "VERSION:4.0" in rolo("show", "ada@example.com", "--vcard", "--vcard-version", "4.0").stdout
+
+
+def test_rm_in_a_script_without_yes_or_an_answer_deletes_nothing_in_one_line(rolo):
+    rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
+    assert rolo.fails("rm", "ada@example.com", input="") == (
+        "Error: not deleted (hint: --yes deletes without asking)")
+    assert len(rolo.json("list")) == 1
