@@ -9,6 +9,7 @@ import click
 from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.entries import apply_fields, email_entry, parse_assignments, phone_entry, split_name, url_entry
 from rolo.core.cli.output import contact_detail, contact_table, print_json, print_json_list, print_json_texts
+from rolo.core.cli.prompts import confirm
 from rolo.core.cli.refs import CONTACT_REF, resolve_contacts
 from rolo.core.errors import UserError
 
@@ -193,7 +194,7 @@ def rm(env: Env, refs: tuple[str, ...], yes: bool) -> None:
     """
     records = resolve_contacts(env, refs)
     names = ", ".join(f"{r.display_name()} ({r.uid})" for r in records)
-    if not yes and not _confirm(f"Move to the trash: {names}?"):
+    if not yes and not confirm(f"Move to the trash: {names}?"):
         raise UserError("not deleted", hint=None if sys.stdin.isatty() else "--yes deletes without asking")
     for record in env.book.delete_many([r.uid for r in records]):
         click.echo(f"deleted {record.display_name()} ({record.uid})")
@@ -203,11 +204,3 @@ def _given(ctx: click.Context, name: str) -> bool:
     """Whether the option was typed on the command line (not its default)."""
     return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
 
-
-def _confirm(question: str) -> bool:
-    """Ask yes or no; no answer at all (standard input at its end, as in a script) is no."""
-    try:
-        return click.confirm(question, default=False)
-    except click.Abort:
-        click.echo("")  # end the line the question left open
-        return False

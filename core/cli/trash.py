@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.prompts import confirm
 from rolo.core.errors import UserError
 
 
@@ -57,9 +60,8 @@ def empty(env: Env, older_than: str | None, yes: bool) -> None:
 
     seconds = parse_duration(older_than) if older_than is not None else None
     count, kept = env.book.empty_trash(seconds, dry_run=True)
-    if count and not yes and not click.confirm(
-            f"Purge {count} contact{'' if count == 1 else 's'} from the trash for good?", default=False):
-        raise UserError("nothing purged")
+    if count and not yes and not confirm(f"Purge {count} contact{'' if count == 1 else 's'} from the trash for good?"):
+        raise UserError("nothing purged", hint=None if sys.stdin.isatty() else "--yes purges without asking")
     purged, kept = env.book.empty_trash(seconds) if count else (0, kept)
     click.echo(f"purged {purged} contact{'' if purged == 1 else 's'}")
     for remote, n in kept.items():

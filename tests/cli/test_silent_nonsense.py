@@ -40,3 +40,10 @@ def test_rm_in_a_script_without_yes_or_an_answer_deletes_nothing_in_one_line(rol
     assert rolo.fails("rm", "ada@example.com", input="") == (
         "Error: not deleted (hint: --yes deletes without asking)")
     assert len(rolo.json("list")) == 1
+
+
+def test_trash_empty_in_a_script_without_yes_purges_nothing_in_one_line(rolo):
+    rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
+    rolo("rm", "ada@example.com", "--yes")
+    assert rolo.fails("trash", "empty", input="") == "Error: nothing purged (hint: --yes purges without asking)"
+    assert len(rolo.json("trash")) == 1
