@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test: $(STAMP) $(ICALJS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Faults and load at full size (tests/chaos, tests/fuzz with ROLO_SOAK=1: 20,000-card imports, 500 drops,
+# 60 s of concurrent writes, 2,000 fuzzed inputs), then the table of what was injected and what was lost.
+soak: $(STAMP)
+	mkdir -p build && rm -f build/soak.jsonl
+	ROLO_SOAK=1 ROLO_CHAOS_REPORT=$(CURDIR)/build/soak.jsonl $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/chaos tests/fuzz; status=$$?; $(BIN)/python tests/chaos/table.py build/soak.jsonl; exit $$status
 
 clean:
 	rm -rf $(VENV) .demo .node build *.egg-info

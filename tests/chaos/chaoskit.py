@@ -40,6 +40,7 @@ class Tally:
     lost: int = 0
     duplicated: int = 0
     locked: int = 0  # "database is locked" seen in any output
+    note: str = ""
 
     def record(self) -> None:
         """Append this tally to $ROLO_CHAOS_REPORT, when set."""
