@@ -9,12 +9,12 @@ terminal and, in a script, an error listing the candidates (exit 2) so nothing a
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from rolo.core.cli.prompts import choose, interactive
 from rolo.core.errors import AmbiguousRefError, NotFoundError, UserError
 
 if TYPE_CHECKING:
@@ -29,11 +29,6 @@ class AmbiguousNameError(AmbiguousRefError):
     """A name or search term matched several contacts where no one could choose (not a terminal)."""
 
     exit_code = 2  # the command line did not say which contact: a usage error, as click's exit 2
-
-
-def interactive() -> bool:
-    """Whether a person can answer a picker: stdin, stdout and stderr (where it is drawn) are terminals."""
-    return all(stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr))
 
 
 def _folded(text: str) -> str:
@@ -67,25 +62,6 @@ def find_by_name(env: Env, ref: str) -> list[ContactRecord]:
     return exact if len(exact) == 1 else hits
 
 
-def choose(ref: str, lines: list[str], total: int | None = None) -> int:
-    """Ask which of several candidates (one line each) REF means, as a numbered list on stderr; the index
-    chosen. Enter or q aborts: UserError (exit 1), so nothing is written."""
-    shown = lines[:MAX_CANDIDATES]
-    total = len(lines) if total is None else total
-    more = f" (the first {len(shown)} shown)" if total > len(shown) else ""
-    click.echo(f"{ref!r} matches {_count(total)} contacts{more}:", err=True)
-    for number, line in enumerate(shown, 1):
-        click.echo(f"  {number:>2}  {line}", err=True)
-    while True:
-        answer = click.prompt(f"Which one? [1-{len(shown)}, Enter or q: none]", default="", show_default=False,
-                              err=True).strip()
-        if answer.lower() in ("", "q", "quit"):
-            raise UserError(f"no contact chosen for {ref!r}; nothing changed")
-        if answer.isdigit() and 1 <= int(answer) <= len(shown):
-            return int(answer) - 1
-        click.echo(f"type a number from 1 to {len(shown)}, or Enter to cancel", err=True)
-
-
 def _count(total: int) -> str:
     return f"more than {MAX_CANDIDATES}" if total > MAX_CANDIDATES else str(total)
 
@@ -98,11 +74,16 @@ def ambiguous(ref: str, lines: list[str], total: int | None = None) -> Ambiguous
     return AmbiguousNameError("\n".join([summary, *(f"  {line}" for line in shown)]), candidates=shown)
 
 
-def pick(ref: str, lines: list[str]) -> int:
-    """Which of several candidates REF means: asked on a terminal, else AmbiguousNameError listing them."""
-    if interactive():
-        return choose(ref, lines)
-    raise ambiguous(ref, lines)
+def pick(ref: str, lines: list[str], total: int | None = None) -> int:
+    """Which of several candidates (one line each) REF means: a numbered picker on a terminal (Enter or q:
+    UserError, exit 1, nothing written), else AmbiguousNameError listing them."""
+    if not interactive():
+        raise ambiguous(ref, lines, total)
+    shown = lines[:MAX_CANDIDATES]
+    total = len(lines) if total is None else total
+    more = f" (the first {len(shown)} shown)" if total > len(shown) else ""
+    return choose(f"{ref!r} matches {_count(total)} contacts{more}:", shown,
+                  cancelled=f"no contact chosen for {ref!r}; nothing changed")
 
 
 def words_match(ref: str, text: str) -> bool:
@@ -119,17 +100,13 @@ def resolve_contact(env: Env, ref: str) -> ContactRecord:
         return env.book.get(ref)
     except AmbiguousRefError as exc:
         if not interactive():
-            raise  # as before: its message lists the candidates
-        original: UserError = exc
-    except NotFoundError as exc:
-        original = exc
-    if isinstance(original, AmbiguousRefError):
-        # uid prefix, email or phone shared by several: let the person choose among them
-        records = [env.book.get(c.split(" (", 1)[0]) for c in original.candidates]
-        return records[choose(ref, [candidate_line(r) for r in records])]
-    records = find_by_name(env, ref)
-    if not records:
-        raise original  # the same error as before names were searched
+            raise  # as before: its message lists the candidates ("uid (name)" each)
+        # a uid prefix, email or phone several contacts share: the person chooses among them
+        records = [env.book.get(candidate.split(" (", 1)[0]) for candidate in exc.candidates]
+    except NotFoundError:
+        records = find_by_name(env, ref)
+        if not records:
+            raise  # the same error as before names were searched
     if len(records) == 1:
         return records[0]
     return records[pick(ref, [candidate_line(r) for r in records])]

@@ -178,3 +178,14 @@ def test_restore_finds_a_trashed_contact_by_name(rolo, people):
     assert rolo.json("restore", "Ann Lee")["uid"] == people["Ann Lee"]
     assert rolo.fails("restore", "Ann Leeds") == (
         "Error: no contact in the trash matches 'Ann Leeds' (hint: rolo trash lists it)")
+
+
+def test_a_name_matching_many_lists_the_first_twenty_and_says_there_are_more(rolo, tmp_path):
+    cards = "".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:sam-{i}\r\nFN:Sam Number{i}\r\nEND:VCARD\r\n" for i in range(25))
+    (tmp_path / "sams.vcf").write_text(cards)
+    rolo("import", str(tmp_path / "sams.vcf"))
+    error = rolo("show", "sam", ok=False)
+    lines = error.stderr.splitlines()
+    assert error.exit_code == 2 and lines[0].startswith("Error: 'sam' matches more than 20 contacts; ")
+    assert len(lines) == 21 and all(re.fullmatch(r"  Sam Number\d+  sam-\d+", line) for line in lines[1:])
+    assert rolo.json("show", "Sam Number7")["uid"] == "sam-7"  # the whole name: one of them
