@@ -49,6 +49,7 @@ from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
 from rolo.core.labels import label_from_types, types_for_label, unwrap_apple
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, LogEntry, PhoneEntry, UrlEntry
+from rolo.core.vcard_encode import ORIGINAL_ENCODING, encode_line, original_name
 from rolo.core.vcard_repair import (
     LogicalLine,
     decode_base64,
@@ -82,6 +83,7 @@ _LOG_PROPERTY = "X-ROLO-LOG"  # one notes-log entry (see the module docstring)
 _UNQUOTED_AT = re.compile(r"(?:[A-Za-z0-9_-]+\.)?X-ROLO-LOG;X-AT=(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?"
                           r"(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?):", re.IGNORECASE)
 _DROPPED = {"VERSION", "PRODID", "REV", "PROFILE"}  # PROFILE: RFC 2425's BEGIN; vobject rejects it on re-read
+_RECODED = {"BDAY", "ANNIVERSARY", "DEATHDATE", "TZ", "GEO", "PHOTO", "LOGO", "SOUND", "KEY"}
 _BARE_ENCODINGS = {"BASE64", "B", "8BIT", "7BIT"}
 _GROUP = re.compile(r"([A-Za-z0-9_-]+)\.")
 _CHARSET = re.compile(rb"CHARSET\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
@@ -414,6 +416,9 @@ class _Prop:
     params: dict[str, list[str]]  # upper-case names
     types: list[str] = field(default_factory=list)  # upper case; TYPE= values and 2.1 bare params
     value: str = ""
+    # Kept in extras, the line is first re-encoded as 3.0 (rolo.core.vcard_encode): it carries 2.1 syntax, an
+    # invalid name, or a value (BDAY, TZ, GEO...) whose spelling depends on the version.
+    recode: bool = False
 
     @property
     def pref(self) -> bool:
@@ -451,15 +456,24 @@ def _parse_with_rev(text: str, field_names: list[str], digest: str) -> tuple[Con
 
 def _read_prop(line: LogicalLine) -> _Prop:
     try:
-        name, params, value, group = vobject.base.parseLine(parser_line(line.text), line.number)
+        parsed = parser_line(line.text)
+        name, params, value, group = vobject.base.parseLine(parsed, line.number)
     except vobject.base.ParseError:
         short = line.text if len(line.text) <= 60 else line.text[:57] + "..."
         raise VCardError(f"line {line.number} '{short}' cannot be parsed") from None
     prop = _Prop(line.text, group, name.upper(), {}, [], value)
+    prop.recode = prop.name in _RECODED or "_" in name or (group is not None and "_" in group) \
+        or parsed != line.text
+    if "X-ROLO" in line.text:  # a line rolo renamed on export (rolo.core.vcard_encode) stands for its original
+        restored = {p[0].upper(): p[1:] for p in params}
+        prop.name, prop.recode = original_name(prop.name, restored), True
+        if ORIGINAL_ENCODING in restored:
+            params = [*params, ["ENCODING", *restored[ORIGINAL_ENCODING]]]
     qp = False
     for pname, *values in params:
         key = pname.upper()
         if not values:  # 2.1 bare params: types, or an encoding
+            prop.recode = True
             if key == "QUOTED-PRINTABLE":
                 qp = True
             elif key in _BARE_ENCODINGS:
@@ -472,6 +486,7 @@ def _read_prop(line: LogicalLine) -> _Prop:
             prop.params.setdefault(key, []).extend(split)
             if key == "TYPE":
                 prop.types += [x.upper() for x in split]
+    prop.recode = prop.recode or "CHARSET" in prop.params or "ENCODING" in prop.params
     if qp or "QUOTED-PRINTABLE" in (e.upper() for e in prop.params.get("ENCODING", [])):
         charset = prop.params.get("CHARSET")
         prop.value = decode_quoted_printable(value, charset[0] if charset else None)
@@ -569,7 +584,7 @@ class _Mapper:
                     self.rev = parse_rev(unescape(prop.value))
                 continue
             if self.handlers.get(prop.name, self.other)(prop) is False:
-                r.extras.append(prop.raw)
+                r.extras.append(encode_line(prop.raw, "3.0") if prop.recode else prop.raw)
         r.notes = "\n".join(self.notes) if self.notes else None
         r.uid = r.uid or derived_uid(digest)
         return r
@@ -768,7 +783,8 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
     # write unfolded lines, and fold every line here.
     lines = card.serialize(validate=False, lineLength=1_000_000_000).split("\r\n")
     assert lines[-2:] == ["END:VCARD", ""], "vobject always closes the card"
-    lines[-2:-1] = ([_photo_line(record, v4)] if record.photo else []) + list(record.extras) + ["END:VCARD"]
+    kept = [encode_line(x, version) for x in record.extras]  # 2.1 syntax and invalid names made valid
+    lines[-2:-1] = ([_photo_line(record, v4)] if record.photo else []) + kept + ["END:VCARD"]
     return "".join(fold_line(x) for x in lines[:-1])
 
 

@@ -96,7 +96,7 @@ def split_head(line: str) -> tuple[str, str] | None:
     return (line[:i], line[i + 1 :]) if i >= 0 else None
 
 
-def _split_params(head: str) -> list[str]:
+def split_params(head: str) -> list[str]:
     """The head split at semicolons outside double quotes: [group.NAME, param, param...]."""
     parts, start, quoted = [], 0, False
     for i, ch in enumerate(head):
@@ -135,7 +135,7 @@ def repair_line(line: str) -> str:
     # No content line may hold a CR (RFC 6350 3.2); Thunderbird writes one inside X- values, and a reader that
     # ends lines at any CR (vobject) would cut the line there. It is a line break: 3.0's escaped \n.
     cr_free = value.replace("\r", "\\n")
-    segments = _split_params(head)
+    segments = split_params(head)
     fixed = [segments[0].strip()]
     for segment in segments[1:]:
         segment = segment.strip()
@@ -155,7 +155,7 @@ def parser_line(line: str) -> str:
     if parts is None:
         return line
     head, value = parts
-    segments = _split_params(head)
+    segments = split_params(head)
     if _NAME.fullmatch(segments[0]):
         return line
     segments[0] = _BAD_NAME_CHARS.sub("-", segments[0])
