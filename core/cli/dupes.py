@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rolo.core.cli.context import Env, pass_env
+from rolo.core.cli.refs import CONTACT_REF
 from rolo.core.cli.output import console, contact_detail, print_json
 from rolo.core.errors import UserError
 
@@ -38,8 +39,8 @@ def dupes(env: Env, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("keep")
-@click.argument("others", nargs=-1, required=True)
+@click.argument("keep", type=CONTACT_REF)
+@click.argument("others", nargs=-1, required=True, type=CONTACT_REF)
 @click.option("--dry-run", is_flag=True, help="Show the merged contact without changing anything.")
 @click.option("--json", "as_json", is_flag=True, help="Print the merged contact as JSON.")
 @click.option("--yes", is_flag=True, help="Merge without asking when a sync will delete remote records.")

@@ -189,3 +189,14 @@ def test_a_name_matching_many_lists_the_first_twenty_and_says_there_are_more(rol
     assert error.exit_code == 2 and lines[0].startswith("Error: 'sam' matches more than 20 contacts; ")
     assert len(lines) == 21 and all(re.fullmatch(r"  Sam Number\d+  sam-\d+", line) for line in lines[1:])
     assert rolo.json("show", "Sam Number7")["uid"] == "sam-7"  # the whole name: one of them
+
+
+def test_merge_takes_names(rolo):
+    jon = rolo("add", "--name", "Jon Smith", "--email", "jon@example.com").stdout.strip()
+    jonathan = rolo("add", "--name", "Jonathan Smith", "--email", "jonathan@example.com").stdout.strip()
+    assert rolo("merge", "Jon Smith", "jon", "--yes", ok=False).exit_code == 2  # "jon": both of them
+    rolo("merge", "Jon Smith", "Jonathan Smith", "--yes")
+    merged = rolo.json("show", "Jon Smith")
+    assert merged["uid"] == jon and {e["address"] for e in merged["emails"]} == {"jon@example.com",
+                                                                                 "jonathan@example.com"}
+    assert rolo.json("show", jonathan)["uid"] == jon
