@@ -207,22 +207,24 @@ def _phone_findings(conn: sqlite3.Connection, region: str) -> list[Finding]:
         return [Finding("phones", PROBLEM, f"cannot read the phone numbers: {exc}", "run rolo doctor again")]
     findings = []
     if found.impossible:
-        shown = [f"{p.number!r} of {p.name} ({p.uid[:8]}: {check.why})" for p, check in found.impossible]
+        shown = [f"{p.number!r} of {p.name} ({p.uid}: {check.why})" for p, check in found.impossible]
         findings.append(Finding("phones", NOTE, f"{_count(len(shown), 'impossible number')} kept as imported: "
                                 + _some(shown), "correct or remove each: rolo edit UID (or --rm-phone NUMBER "
                                 "--add-phone NUMBER)"))
     if found.fixable:
-        shown = [f"{p.number!r} of {p.name} -> {new}" for p, new in found.fixable]
+        shown = [f"{p.number!r} of {p.name} -> {new} ({where})" for p, new, where in found.fixable]
         findings.append(Finding("phones", NOTE, f"{_count(len(shown), 'number')} stored without a country "
-                                f"code that default_region {region} now reads: " + _some(shown),
+                                "code can now be read (in its contact's country, or default_region "
+                                f"{region}): " + _some(shown),
                                 "rolo doctor --fix-phones writes them in international form (rolo undo "
                                 "reverts it)", "default_region"))
     if found.foreign:
-        shown = [f"{p.number!r} of {p.name} ({p.uid[:8]})" for p in found.foreign]
+        shown = [f"{p.number!r} of {p.name} ({p.uid})" for p in found.foreign]
         findings.append(Finding("phones", NOTE, f"{_count(len(shown), 'number')} without a country code that "
-                                f"{region} (default_region) does not read: " + _some(shown),
-                                "write each with its +CC (rolo edit UID), or set default_region in the config "
-                                "to the region they belong to, then rolo doctor --fix-phones", "default_region"))
+                                f"neither its contact's country nor {region} (default_region) reads: "
+                                + _some(shown), "write each with its +CC (rolo edit UID), or set default_region "
+                                "in the config to the region they belong to, then rolo doctor --fix-phones",
+                                "default_region"))
     if not findings:
         findings.append(Finding("phones", OK, "every number has its international (E.164) form"))
     return findings

@@ -179,3 +179,44 @@ def international_form(number: str, region: str) -> str | None:
     if e164 is None:
         return None
     return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def region_for_country(country: str | None) -> str | None:
+    """The region code of a country as an address writes it (`Japan`, `日本`, `Deutschland`, `JP`), from
+    the country names phonenumbers ships in many languages; None when unknown or ambiguous."""
+    if not country or not country.strip():
+        return None
+    return _country_names().get(" ".join(country.split()).casefold())
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    import phonenumbers
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    found: dict[str, set[str]] = {}
+    for region, names in LOCALE_DATA.items():
+        for name in names.values():
+            if name.startswith("*"):  # "*en": the same name as that language's
+                name = names.get(name[1:], "")
+            if name:
+                found.setdefault(name.casefold(), set()).add(region)
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        found.setdefault(region.casefold(), set()).add(region)
+    found.setdefault("uk", {"GB"})
+    found.setdefault("usa", {"US"})
+    return {name: next(iter(regions)) for name, regions in found.items() if len(regions) == 1}
+
+
+def region_of_international(number: str) -> str | None:
+    """The region of a number written with its +CC (`+81 3 1234 5678` -> JP), else None."""
+    import phonenumbers
+
+    text = number.strip()
+    if not text.startswith("+"):
+        return None
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(parsed) if phonenumbers.is_valid_number(parsed) else None

@@ -48,7 +48,7 @@ def doctor(env: Env, ctx: click.Context, full: bool, reindex: bool, fix_phones: 
         fixed = fix(env.book)
         if not as_json:
             for item in fixed:
-                click.echo(f"{item.name} ({item.uid}): {item.before} -> {item.after}")
+                click.echo(f"{item.name} ({item.uid}): {item.before} -> {item.after} (read in {item.region})")
             click.echo(f"rewrote {len(fixed)} number{'' if len(fixed) == 1 else 's'} in international form")
     diagnosis = diagnose(env.book_option, env.config_option, full=full)
     if as_json:
@@ -56,8 +56,8 @@ def doctor(env: Env, ctx: click.Context, full: bool, reindex: bool, fix_phones: 
 
         extra = {"reindexed": reindexed} if reindex else {}
         if fixed is not None:
-            extra["fixed_phones"] = [{"uid": f.uid, "name": f.name, "before": f.before, "after": f.after}
-                                     for f in fixed]
+            extra["fixed_phones"] = [{"uid": f.uid, "name": f.name, "before": f.before, "after": f.after,
+                                      "region": f.region} for f in fixed]
         print_json({**diagnosis.as_dict(), **extra})
     else:
         width = max(len(f.check) for f in diagnosis.findings)

@@ -84,14 +84,15 @@ def test_setting_the_region_then_fix_phones_normalises_them_and_undo_reverts(rol
                ).stdout.strip()
     (foreign,) = [f for f in rolo.json("doctor")["findings"] if f["check"] == "phones"]
     assert "'020 7946 0958' of Thomas Reid" in foreign["message"] and "US (default_region)" in foreign["message"]
+    assert uid in foreign["message"]
     assert foreign["key"] == "default_region"
     region("GB")
     (fixable,) = [f for f in rolo.json("doctor")["findings"] if f["check"] == "phones"]
-    assert "default_region GB now reads: '020 7946 0958' of Thomas Reid -> +44 20 7946 0958" in fixable["message"]
+    assert "'020 7946 0958' of Thomas Reid -> +44 20 7946 0958 (GB)" in fixable["message"]
     assert "--fix-phones" in fixable["fix"]
     fixed = rolo.json("doctor", "--fix-phones")
     assert fixed["fixed_phones"] == [{"uid": uid, "name": "Thomas Reid", "before": "020 7946 0958",
-                                      "after": "+44 20 7946 0958"}]
+                                      "after": "+44 20 7946 0958", "region": "GB"}]
     phones = rolo.json("show", uid)["phones"]
     assert [(p["number"], p["e164"], p["label"]) for p in phones] == [
         ("+44 20 7946 0958", "+442079460958", "work"), ("+1 415 555 0100", "+14155550100", None)]
@@ -111,3 +112,19 @@ def test_an_impossible_number_added_in_the_editor_is_refused(rolo, region, tmp_p
     assert error.stderr.strip().splitlines()[-1] == (
         "Error: edit abandoned, nothing changed ('+999 123' is not a possible phone number: no such country code)")
     assert rolo.json("show", uid)["revision"] == 1
+
+
+def test_fix_phones_reads_a_number_in_its_contacts_country(rolo, region, tmp_path):
+    # 090-2718-5530 is a mobile number in Japan, and a valid GB number too: the address says which
+    card = tmp_path / "kenji.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:kenji\r\nFN:Kenji Watanabe\r\nTEL;TYPE=CELL:090-2718-5530\r\n"
+                    "ADR;TYPE=WORK:;;2-3-1 Umeda;Osaka;;530-0001;Japan\r\nEND:VCARD\r\n"
+                    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ewan\r\nFN:Ewan MacLeod\r\nTEL:0131 496 0123\r\n"
+                    "TEL:+44 7700 900123\r\nEND:VCARD\r\n", encoding="utf-8")
+    region("US")
+    rolo("import", str(card))
+    region("GB")
+    output = rolo("doctor", "--fix-phones").stdout
+    assert "Kenji Watanabe (kenji): 090-2718-5530 -> +81 90-2718-5530 (read in JP)" in output
+    assert "Ewan MacLeod (ewan): 0131 496 0123 -> +44 131 496 0123 (read in GB)" in output
+    assert rolo.json("show", "kenji")["phones"][0]["e164"] == "+819027185530"
