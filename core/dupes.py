@@ -120,13 +120,22 @@ def names_differ(a: str, b: str) -> bool:
     first names (not one the initial of the other). A missing name says nothing."""
     from rapidfuzz import fuzz
 
-    if not a or not b or fuzz.WRatio(a, b, processor=None) >= DIFFERENT_NAMES:
+    if not a or not b or _latin(a) != _latin(b):  # 'Tanaka Yuki' and '田中 由紀' cannot be compared
+        return False
+    if fuzz.WRatio(a, b, processor=None) >= DIFFERENT_NAMES:
         return False
     first_a, first_b = a.split()[0].strip(".,"), b.split()[0].strip(".,")
     if first_a == first_b or (len(first_a) == 1 and first_b.startswith(first_a)) or (
             len(first_b) == 1 and first_a.startswith(first_b)):
         return False
     return True
+
+
+def _latin(name: str) -> bool:
+    """Whether every letter of the name is a Latin one (accented or not)."""
+    import unicodedata
+
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in name if c.isalpha())
 
 
 def _collect(keys: DuplicateKeys, pairs: dict[Pair, dict[str, float]]) -> list[DuplicateGroup]:

@@ -48,6 +48,9 @@ def test_names_that_clearly_differ():
     assert not names_differ("a. martin", "alice martin")  # an initial
     assert not names_differ("", "bob jones")  # a missing name says nothing
     assert not names_differ("jon smith", "jonathan smith")
+    assert not names_differ("tanaka yuki", "田中 由紀")  # two scripts: no telling
+    assert names_differ("田中 由紀", "佐藤 健")
+    assert names_differ("josé garcía", "ana lópez")
 
 
 @settings(max_examples=100, deadline=None)
