@@ -1,156 +1,17 @@
-"""`rolo sync`, `rolo conflicts`, `rolo daemon`, `rolo emulate`: two-way sync with remote CRMs."""
+"""`rolo sync`, `rolo conflicts`, `rolo daemon`, `rolo emulate`: two-way sync with remote CRMs (what they print
+of a run: sync_output.py)."""
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rolo.core.cli.context import Env, pass_env
 from rolo.core.cli.output import console, print_json
-from rolo.core.sync.api import POLICIES, TAKES, SyncFailure
-
-if TYPE_CHECKING:
-    from rolo.core.sync.engine import Report
-
-
-_LABELS = (("local_created", "created"), ("local_updated", "updated"), ("local_deleted", "deleted"))
-_REMOTE = (("remote_created", "created"), ("remote_updated", "updated"), ("remote_deleted", "deleted"))
-
-
-def summary(report: Report) -> str:
-    """One line per remote: what changed on each side."""
-    c = report.counts
-
-    def side(pairs: tuple[tuple[str, str], ...]) -> str:
-        parts = [f"{c[k]} {word}" for k, word in pairs if c.get(k)]
-        return ", ".join(parts) or "no changes"
-
-    line = f"{report.remote}: book {side(_LABELS)}; remote {side(_REMOTE)}"
-    if c.get("linked"):
-        line += f"; {c['linked']} matched by email"
-    if c.get("conflicts"):
-        line += f"; {c['conflicts']} conflicts (see rolo conflicts)"
-    if report.skipped:
-        line += f"; {len(report.skipped)} skipped"
-    return line
-
-
-def who(row: dict[str, Any]) -> str:
-    """The contact a report row is about, as a person knows it: `Name <email>`, else its uid or remote id."""
-    name, email = row.get("name"), row.get("email")
-    if name and email and email != name:
-        return f"{name} <{email}>"
-    return str(name or email or row.get("uid") or row.get("remote_id") or "?")
-
-
-def conflict_line(row: dict[str, Any], remote: str) -> str:
-    """One conflict of a run on one line; a deletion on one side is said in words, not as the contact."""
-    if row["field"] == "(deleted)":
-        outcome = (f"kept the book's (created again in {remote})" if row["kept"] == "local"
-                   else "deleted it from the book")
-        return f"conflict {who(row)}: edited in the book, deleted in {remote}; {outcome}"
-    return (f"conflict {who(row)}: {row['field']}: book {_show(row['local'])}, {remote} "
-            f"{_show(row['remote_value'])}; kept {row['kept']}")
-
-
-def _print_plan(report: Report) -> None:
-    out = console()
-    titles = {"local_create": "create in the book", "local_update": "update in the book",
-              "local_delete": "delete from the book", "remote_create": f"create in {report.remote}",
-              "remote_update": f"update in {report.remote}", "remote_delete": f"delete from {report.remote}",
-              "conflicts": "conflicts"}
-    out.print(f"[bold]{report.remote}[/bold] (dry run, nothing changed)")
-    empty = True
-    for key, title in titles.items():
-        rows = report.plan.get(key) or []
-        if not rows:
-            continue
-        empty = False
-        out.print(f"  {title}: {len(rows)}")
-        for row in rows[:20]:
-            detail = f" ({', '.join(row['fields'])})" if row.get("fields") else ""
-            if key == "conflicts":
-                field = "edited in the book, deleted remotely" if row["field"] == "(deleted)" else row["field"]
-                detail = f" {field}: keeps {row['kept']}"
-            out.print(f"    {who(row)}{detail}", markup=False, soft_wrap=True)  # one line each, however long
-        if len(rows) > 20:
-            out.print(f"    … {len(rows) - 20} more")
-    if empty:
-        out.print("  nothing to do")
-
-
-class _Progress:
-    """A rich progress bar on stderr for long syncs (only on a terminal); `done()` clears it between remotes."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar: Any = None
-        self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.done()
-
-    def done(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-        self.bar, self.tasks = None, {}
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        if not self.enabled or total < 200:
-            return
-        if self.bar is None:
-            from rich.progress import Progress
-
-            self.bar = Progress(console=console(stderr=True), transient=True)
-            self.bar.start()
-        if phase not in self.tasks:
-            self.tasks[phase] = self.bar.add_task({"pull": "pulling", "push": "pushing"}.get(phase, phase),
-                                                  total=total)
-        self.bar.update(self.tasks[phase], completed=done, total=total)
-
-
-def _echo(line: str, err: bool = False) -> None:
-    click.echo(line, err=err)
-
-
-def _printer(as_json: bool, dry_run: bool, progress: _Progress | None = None, *,
-             each_json: bool = False, echo: Any = _echo) -> Any:
-    """What to do with each remote's outcome as it comes: its summary (or plan) and its problems, or with
-    `each_json` its JSON (for --every; a single run prints all of them at the end). `echo(line, err)` writes
-    each text line (the daemon's stamps it with the time)."""
-
-    def on_result(outcome: Report | SyncFailure) -> None:
-        if progress is not None:
-            progress.done()
-        name = outcome.remote
-        if as_json:
-            if each_json:
-                print_json(outcome.as_dict())
-            return
-        if isinstance(outcome, SyncFailure):
-            echo(f"Error: {name}: {outcome.message.removeprefix(f'{name}: ')}", True)
-            return
-        if dry_run:
-            _print_plan(outcome)
-        else:
-            echo(summary(outcome))
-            for row in outcome.conflicts[:20]:
-                echo(conflict_line(row, name))
-            if len(outcome.conflicts) > 20:
-                echo(f"… {len(outcome.conflicts) - 20} more conflicts: rolo conflicts")
-        for item in outcome.skipped:
-            echo(f"skipped {who(item)}: {item['message']}", True)
-        for item in outcome.errors:
-            echo(f"Error: {name}: {item['message']}", True)
-
-    return on_result
+from rolo.core.cli.sync_output import Progress, printer, show_value, stamped
+from rolo.core.sync.api import POLICIES, TAKES
 
 
 @click.command()
@@ -189,10 +50,10 @@ def sync(env: Env, names: tuple[str, ...], dry_run: bool, pull_only: bool, push_
     if pull_only and push_only:  # both would sync nothing: say so rather than let the last one win
         raise click.UsageError("choose one of --pull-only and --push-only (neither syncs both ways)")
     mode = "pull" if pull_only else "push" if push_only else "both"
-    with _Progress(not as_json and sys.stderr.isatty()) as progress:
+    with Progress(not as_json and sys.stderr.isatty()) as progress:
         options = {"mode": mode, "dry_run": dry_run, "force_delete": force_delete,
                    "full": True if full else None, "policy": policy, "progress": progress}
-        on_result = _printer(as_json, dry_run, progress, each_json=bool(every))
+        on_result = printer(as_json, dry_run, progress, each_json=bool(every))
         if not every:
             result = env.sync_api.sync(names, on_result=on_result, raise_errors=env.debug, **options)
             if as_json:
@@ -250,7 +111,7 @@ def conflicts(ctx: click.Context, include_resolved: bool, remote_name: str | Non
         if r["field"] == "(deleted)":  # one side deleted the contact: say so, not the whole contact
             book_value, remote_value = ("edited", "deleted") if r["local"] is not None else ("deleted", "edited")
         else:
-            book_value, remote_value = _show(r["local"]), _show(r["remote_value"])
+            book_value, remote_value = show_value(r["local"]), show_value(r["remote_value"])
         table.add_row(str(r["id"]), _remote(r), r["name"] or r["uid"], r["field"], book_value, remote_value, kept)
     console().print(table)
 
@@ -274,16 +135,6 @@ def _remote(row: dict[str, Any]) -> str:
     return str(row["remote"])
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(_show(v) for v in value)
-    if isinstance(value, dict):
-        return str(value.get("address") or value.get("number") or value)
-    return str(value)
-
-
 @conflicts.command("resolve")
 @click.argument("conflict_id", type=int)
 @click.option("--take", type=click.Choice(TAKES), required=True,
@@ -304,16 +155,6 @@ def resolve(env: Env, conflict_id: int, take: str, as_json: bool) -> None:
         print_json(result.as_dict())
     else:
         click.echo(f"conflict {conflict_id}: {result.outcome}")
-
-
-_STAMPED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
-
-
-def stamped(line: str, err: bool = False) -> None:
-    """Write one daemon log line, after the local time (as `rolo watch` does) unless it starts with it."""
-    if not _STAMPED.match(line):
-        line = f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} {line}"
-    click.echo(line, err=err)
 
 
 @click.command()
@@ -347,7 +188,7 @@ def daemon(env: Env, every: str, folder: str | None, no_watch: bool, no_sync: bo
     try:
         report = env.sync_api.daemon(stop=stop, every=every, sync=not no_sync, skip=["watch"] if no_watch else [],
                                      options={"folder": folder}, log=lambda line: stamped(line, True),
-                                     on_result=_printer(False, False, echo=stamped))
+                                     on_result=printer(False, False, echo=stamped))
     except KeyboardInterrupt:
         pass
     finally:
