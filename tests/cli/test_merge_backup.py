@@ -62,3 +62,15 @@ def test_a_merge_refused_makes_no_backup(rolo, book_path):
     assert _backups(book_path) == []
     assert rolo.json("show", keep)["revision"] == 1
 
+
+
+def test_a_merge_declined_at_the_question_makes_no_backup(rolo, relm, book_path):
+    keep = rolo("add", "--name", "Ada King", "--email", "king@example.com").stdout.strip()
+    other = rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com").stdout.strip()
+    rolo("remote", "add", "work", "--adapter", "relm", "--url", relm.url, "--token-env", "RELM_KEY")
+    rolo("sync")  # both linked: merging makes the next sync delete Ada Lovelace's record, so rolo asks
+    refused = rolo("merge", keep, other, input="n\n", ok=False)
+    assert refused.exit_code == 1 and "nothing merged" in refused.stderr
+    assert _backups(book_path) == []
+    assert "backed up the book to" in rolo("merge", keep, other, input="y\n").stdout
+    assert len(_backups(book_path)) == 1
