@@ -4,7 +4,7 @@ checks a typed number gets (`check_number`: impossible, or not valid in the defa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]{5,}$")
@@ -77,7 +77,7 @@ class PhoneCheck:
     region: str
     status: str
     why: str = ""
-    regions: list[str] = field(default_factory=list)
+    regions: tuple[str, ...] = ()  # a tuple: checks are cached, and shared
 
     def message(self, config: str = "rolo.toml") -> str:
         """One line for the user: why the number is refused, or the warning for one kept as written (with
@@ -93,7 +93,7 @@ class PhoneCheck:
             return (f"{shown} has no area code for {self.region} (your default_region): kept as written; "
                     "write the whole number, with +CC for one abroad")
         where = ", ".join(self.regions[:5]) + (f" and {len(self.regions) - 5} more" if len(self.regions) > 5 else "")
-        example = "GB" if "GB" in self.regions else (self.regions or ["GB"])[0]
+        example = "GB" if "GB" in self.regions else (self.regions or ("GB",))[0]
         return (f"{shown} is not a valid number in {self.region} (your default_region)"
                 + (f"; it is one in {where}" if where else "")
                 + f": kept as written; write it with its country code (+CC), or set default_region = "
@@ -119,7 +119,7 @@ def check_number(number: str, region: str, *, scan_regions: bool = True) -> Phon
     if is_all_zeros(text):
         return PhoneCheck(number, region, IMPOSSIBLE, "all its digits are zeros")
     try:
-        parsed = phonenumbers.parse(text, region)
+        parsed = phonenumbers.parse(text, region, keep_raw_input=True)  # raw input: how the +CC was written
     except phonenumbers.NumberParseException as exc:
         parsed, reason = None, _parse_error(exc)
     else:
@@ -139,7 +139,7 @@ def check_number(number: str, region: str, *, scan_regions: bool = True) -> Phon
         return PhoneCheck(number, region, NOT_IN_REGION, reason)
     elsewhere = _valid_regions(text, region)
     if elsewhere or reason in ("possible", _WHY["IS_POSSIBLE_LOCAL_ONLY"]):
-        return PhoneCheck(number, region, NOT_IN_REGION, reason, elsewhere)
+        return PhoneCheck(number, region, NOT_IN_REGION, reason, tuple(elsewhere))
     return PhoneCheck(number, region, IMPOSSIBLE, f"{reason} for {region}, and no valid number in any region")
 
 
