@@ -52,7 +52,8 @@ from urllib.parse import urlsplit
 
 from rolo.adapters._http import RETRY_OPTION_HELP, retry_option
 from rolo.adapters.carddav.client import AddressBook, CardDavClient, InvalidSyncToken, card_href, dav_http
-from rolo.adapters.carddav.dav import CUSTOM_FIELDS, DISPLAYNAME, SUPPORTED_ADDRESS_DATA
+from rolo.adapters.carddav.dav import CUSTOM_FIELDS, DISPLAYNAME, SUPPORTED_ADDRESS_DATA, SYNC_TOKEN
+from rolo.adapters.carddav.records import LazyRecord, WrittenCards
 from rolo.adapters.carddav.mapping import CARRIED_FIELDS, card_uid, fields_digest, same_data, to_book, to_card
 from rolo.core.errors import RemoteRejected, UserError, VCardError
 from rolo.core.fields import FieldDefinition, field_key
@@ -123,6 +124,9 @@ class CardDavAdapter(Adapter):
         self._cards: dict[str, tuple[str | None, str]] = {}  # href -> (etag, text) read or written this run
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._written_before = WrittenCards()  # cards the previous run wrote (from the memo)
+        self._written_now = WrittenCards()  # and this one
+        self._pending: list[LazyRecord] = []
         self._fields_read = False  # the address book's custom-fields property read this run
         self._fields_on_server = False  # the server keeps it
 
@@ -137,6 +141,7 @@ class CardDavAdapter(Adapter):
             memo["addressbook"] = self.book.as_dict()
         if self.sync_collection is not None:
             memo["sync_collection"] = self.sync_collection
+        memo["written"] = self._written_now.pack()
         return memo
 
     def recall(self, memo: Mapping[str, Any]) -> None:
@@ -144,6 +149,8 @@ class CardDavAdapter(Adapter):
         if isinstance(found, Mapping) and isinstance(found.get("href"), str):
             if self.chosen in (None, found["href"]):
                 self.book = AddressBook(found["href"], found.get("name"), tuple(found.get("versions") or ()))
+        if isinstance(memo.get("written"), str):
+            self._written_before = WrittenCards(memo["written"])
         if isinstance(memo.get("sync_collection"), bool):
             self.sync_collection = memo["sync_collection"]
         for value in (memo.get("fields") or {}).values():
@@ -202,6 +209,8 @@ class CardDavAdapter(Adapter):
             found = own.props.get(SUPPORTED_ADDRESS_DATA)
             versions = tuple(str(x.get("version")) for x in (found if found is not None else []) if x.get("version"))
             self.book = book = AddressBook(book.href, book.name or own.text(DISPLAYNAME), versions)
+        if own.text(SYNC_TOKEN) is None:
+            self.sync_collection = False  # RFC 6578: a collection with sync-collection has a sync-token
         text = own.text(CUSTOM_FIELDS)
         if text:
             self._fields_on_server = True
@@ -259,7 +268,11 @@ class CardDavAdapter(Adapter):
                 self.sync_collection = False
         if self.sync_collection is False:
             changed, new_token = self.dav.list_etags(book.href), None
-        records, unreadable = self._fetch(book, changed)
+        # cards this adapter wrote last run come lazily (`records.py`): the engine does not read them
+        mine = {h: e for h, e in changed.items() if (h, e) in self._written_before}
+        records, unreadable = self._fetch(book, {h: e for h, e in changed.items() if h not in mine})
+        records += [LazyRecord(h, self._version(e), self._load_pending) for h, e in sorted(mine.items())]
+        self._pending = [r for r in records if isinstance(r, LazyRecord)]
         if unreadable and complete:
             complete = False  # a card rolo cannot read is not a deleted one: delete nothing this run
         bookmark = None
@@ -282,6 +295,20 @@ class CardDavAdapter(Adapter):
                     log.warning("%s: card %s cannot be read (%s); left alone", self.remote, href, err)
                     unreadable.append(href)
         return records, unreadable
+
+    def _load_pending(self, _first: LazyRecord) -> None:
+        """Fetch every lazy record not yet loaded, in one batch (see `records.py`)."""
+        pending = {r.id: r for r in self._pending if r.loaded is None}
+        self._pending = []
+        etags = {href: (r.version or "").split("#")[0] for href, r in pending.items()}
+        records, unreadable = self._fetch(self.addressbook(), etags)
+        for record in records:
+            pending[record.id].loaded = record.data
+        missing = sorted(set(pending) - {r.id for r in records})
+        if missing:
+            raise RemoteRejected(f"{self.remote}: card {missing[0]} cannot be read back from the server"
+                                 f"{' (' + str(len(missing)) + ' cards)' if len(missing) > 1 else ''}; sync again",
+                                 adapter=self.name, status=0, code="unreadable")
 
     def get(self, remote_id: str) -> RemoteRecord | None:
         """One card by href, or None when it is gone."""
@@ -347,15 +374,15 @@ class CardDavAdapter(Adapter):
         except RemoteRejected as err:
             if err.status != 412:
                 raise
-            there = self.get(remote_id)  # our own PUT, retried after a lost answer, is not a conflict
-            if there is not None and same_data(there.data, data, self.capabilities):
-                return there
+            # our own PUT, retried after a lost answer, is not a conflict; another client's write is (and
+            # the etag this run saw stays, so that a delete of the card is refused the same way)
+            found = self.dav.get(remote_id)
+            if found is not None and _holds(found[1], data, self.fields, self.capabilities):
+                return self._record(remote_id, *found)
             raise self._conflict(remote_id) from None
         return self._written(remote_id, new_etag, text)
 
     def _conflict(self, href: str) -> RemoteRejected:
-        with self._lock:
-            self._cards.pop(href, None)
         return RemoteRejected(f"{self.remote}: card {href} changed on the server since it was listed; not "
                               "overwritten (the next sync merges it)", adapter=self.name, status=412,
                               code="conflict")
@@ -363,6 +390,8 @@ class CardDavAdapter(Adapter):
     def _written(self, href: str, etag: str | None, text: str) -> RemoteRecord:
         """The record as written (the server may have no etag for us: then the next listing gives one)."""
         record = self._record(href, etag, text)
+        with self._lock:
+            self._written_now.add(href, etag)
         if etag is None:
             with self._lock:
                 self._cards.pop(href, None)
@@ -437,6 +466,14 @@ def _bookmark(since: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return mark if isinstance(mark, dict) else {}
+
+
+def _holds(text: str, data: Mapping[str, Any], fields: Mapping[str, FieldDefinition], caps: Capabilities) -> bool:
+    """A card's text holds `data` (and can be read at all)."""
+    try:
+        return same_data(to_book(text, fields, caps), data, caps)
+    except VCardError:
+        return False
 
 
 def _json_list(text: str) -> list[Any]:

@@ -126,9 +126,14 @@ class CardDavClient:
         current user's principal and its addressbook-home-set (from the base URL, else from
         `/.well-known/carddav`)."""
         base = self.start
-        found = self.propfind(base, dav.RESOURCETYPE, dav.DISPLAYNAME, dav.SUPPORTED_ADDRESS_DATA,
-                              dav.CURRENT_USER_PRINCIPAL, dav.ADDRESSBOOK_HOME_SET)
-        here = found.responses[0] if found.responses else dav.DavResponse(base)
+        try:
+            found = self.propfind(base, dav.RESOURCETYPE, dav.DISPLAYNAME, dav.SUPPORTED_ADDRESS_DATA,
+                                  dav.CURRENT_USER_PRINCIPAL, dav.ADDRESSBOOK_HOME_SET).responses
+        except RemoteRejected as err:
+            if err.code != "redirect" and err.status not in (404, 405, 501):
+                raise
+            found = []  # the URL is a redirect (a well-known URL) or no DAV resource: try the well-known one
+        here = found[0] if found else dav.DavResponse(base)
         if here.is_addressbook():
             return [_book(here)]
         homes = here.hrefs(dav.ADDRESSBOOK_HOME_SET)
@@ -204,9 +209,12 @@ class CardDavClient:
         """
         try:
             answer = self._multistatus("REPORT", collection, dav.sync_collection_body(token), "0")
-        except RemoteRejected as err:
-            if token and err.status in (403, 409, 412):  # the valid-sync-token precondition
-                raise InvalidSyncToken(str(err), adapter=ADAPTER, status=err.status, code="sync_token") from None
+        except (RemoteRejected, AdapterAuthError) as err:
+            # the valid-sync-token precondition fails with a 403 (RFC 6578 3.2), which the shared layer
+            # reads as an auth error: a real one fails the complete listing that follows all the same
+            status = err.status if isinstance(err, RemoteRejected) else 403
+            if token and status in (403, 409, 412):
+                raise InvalidSyncToken(str(err), adapter=ADAPTER, status=status, code="sync_token") from None
             raise
         changed: dict[str, str] = {}
         removed: list[str] = []

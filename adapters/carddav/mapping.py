@@ -122,6 +122,6 @@ def _address(entry: Mapping[str, Any]) -> AddressEntry:
     return AddressEntry(**{k: entry.get(k) for k in keys}, primary=bool(entry.get("primary")))
 
 
-def same_data(a: Mapping[str, Any], b: Mapping[str, Any], caps: Capabilities) -> bool:
-    """Two cards mean the same, field by field (`rolo.core.sync.merge.same`)."""
-    return all(same(name, a.get(name), b.get(name), caps) for name in caps.fields)
+def same_data(card: Mapping[str, Any], data: Mapping[str, Any], caps: Capabilities) -> bool:
+    """A card holds `data`: every carried field `data` has means the same on it (`rolo.core.sync.merge.same`)."""
+    return all(same(name, card.get(name), data[name], caps) for name in caps.fields if name in data)

@@ -9,6 +9,7 @@ Import the fixtures into a test module with `from carddav_support import *  # no
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 import time
 import uuid
@@ -25,6 +26,7 @@ from rolo.core.record import ContactRecord, EmailEntry
 
 __all__ = ["CardDavSide", "FaultProxy", "addressbook", "carddav_side", "fault_proxy", "radicale"]
 
+_SYNC_TOKEN = re.compile(rb"<(?:[A-Za-z0-9]+:)?sync-token>[^<]*</(?:[A-Za-z0-9]+:)?sync-token>")
 _HOP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "content-encoding"}
 
 
@@ -67,6 +69,7 @@ class FaultProxy(http.server.ThreadingHTTPServer):
     def calm(self) -> None:
         with self.lock:
             self.status, self.every, self.count, self.delay = 0, 0, 0, 0.0
+            self.no_sync_collection = False  # True: behave as a server without RFC 6578
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) answered
 
     def fault(self) -> int:
@@ -98,6 +101,10 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             self._answer(status, {"Retry-After": "0"} if status in (429, 503) else {}, b"")
             proxy.requests.append((self.command, self.path, status))
             return
+        if proxy.no_sync_collection and self.command == "REPORT" and b"sync-collection" in body:
+            self._answer(501, {}, b"")  # a server without RFC 6578
+            proxy.requests.append((self.command, self.path, 501))
+            return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
         try:
             response = proxy.client.request(self.command, proxy.upstream + self.path, headers=headers, content=body)
@@ -105,8 +112,11 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             self._answer(502, {}, b"")
             return
         proxy.requests.append((self.command, self.path, response.status_code))
+        content = response.content
+        if proxy.no_sync_collection and self.command == "PROPFIND":
+            content = _SYNC_TOKEN.sub(b"", content)  # nor does it have the sync-token property
         self._answer(response.status_code,
-                     {k: v for k, v in response.headers.items() if k.lower() not in _HOP}, response.content)
+                     {k: v for k, v in response.headers.items() if k.lower() not in _HOP}, content)
 
     def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)

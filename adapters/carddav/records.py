@@ -1,0 +1,73 @@
+"""Records whose card is fetched only when the engine reads them, and the cards a run wrote.
+
+Right after rolo pushes, the server's next sync-collection answer lists every card rolo just wrote (the
+stored sync-token was taken before the push). Their etags are the ones the engine linked, so it will not
+read them, and fetching them all (10,000 cards after a first push) would make the sync after a push as slow
+as a complete listing. So cards this adapter wrote in the previous run (`WrittenCards`, remembered between
+runs as short digests of href and etag) are listed as `LazyRecord`s: the version is there at once, the
+card is fetched only when something reads `data`, and then together with every other card still pending
+(one batch of multigets), so correctness never rests on the digests: a lazy record always yields the
+server's real card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rolo.core.sync.adapter import RemoteRecord
+
+_DIGEST = 16  # hex characters per written card in the memo (64 bits: a collision only costs a fetch)
+
+
+class LazyRecord(RemoteRecord):
+    """A RemoteRecord whose `data` is loaded on first read, by `load(record)` (which sets `loaded`)."""
+
+    def __init__(self, id: str, version: str | None, load: Callable[[LazyRecord], None]) -> None:  # noqa: A002
+        self.id = id
+        self.version = version
+        self.updated_at = None
+        self.unset = frozenset()
+        self.loaded: dict[str, Any] | None = None
+        self._load = load
+
+    @property  # type: ignore[override]
+    def data(self) -> dict[str, Any]:
+        if self.loaded is None:
+            self._load(self)
+        assert self.loaded is not None, "the loader fills every record it is given"
+        return self.loaded
+
+    @data.setter
+    def data(self, value: dict[str, Any]) -> None:
+        self.loaded = value
+
+
+class WrittenCards:
+    """Digests of (href, etag) of the cards written by a run."""
+
+    def __init__(self, packed: str = "") -> None:
+        self.digests = {packed[i : i + _DIGEST] for i in range(0, len(packed) - _DIGEST + 1, _DIGEST)}
+
+    @staticmethod
+    def digest(href: str, etag: str) -> str:
+        return hashlib.sha256(f"{href}\0{etag}".encode()).hexdigest()[:_DIGEST]
+
+    def add(self, href: str, etag: str | None) -> None:
+        if etag:
+            self.digests.add(self.digest(href, etag))
+
+    def __contains__(self, item: tuple[str, str]) -> bool:
+        return self.digest(*item) in self.digests
+
+    def pack(self) -> str:
+        """One string for the memo (sorted, so that an unchanged set is an unchanged memo)."""
+        return "".join(sorted(self.digests))
+
+    @classmethod
+    def of(cls, items: Iterable[tuple[str, str | None]]) -> WrittenCards:
+        written = cls()
+        for href, etag in items:
+            written.add(href, etag)
+        return written
