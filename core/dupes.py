@@ -1,7 +1,7 @@
 """Finding likely duplicates: the same email or phone, or very similar names sharing an organization or an
 email domain, over the keys `rolo.core.store.reader.duplicate_keys` reads. Names are compared with rapidfuzz
-only within small blocks (same organization, same domain, same address), so the work stays near-linear at
-100,000 contacts.
+only within small blocks (same organization, same email domain, one shared email address or number), so the
+work stays near-linear at 100,000 contacts.
 
 Two contacts match directly (a pair) or not at all, and a group holds contacts that all match each other:
 groups are the maximal cliques of the pairs, never chains (A and B sharing an office address, B and C
@@ -25,7 +25,9 @@ MAX_BLOCK = 2000  # a block larger than this (a huge company) is too coarse to s
 # 'Ada Byron' ~ 'Ada Lovelace' 48 (a new family name) keep their match by their first name.
 DIFFERENT_NAMES = 60
 MAX_SHARED = 100  # an address on more cards than this links only similar names (compared in C, not pairwise)
-MAX_CLIQUE_SEARCH = 150  # larger tangles of pairs are grouped greedily (every pair in a group still matches)
+# Larger tangles of pairs are grouped greedily, strongest pairs first: every pair in a group still matches,
+# but a pair split between two groups is not shown (merging one group and running dupes again shows it).
+MAX_CLIQUE_SEARCH = 150
 # Domains shared by strangers: a shared address there says nothing about two people being one.
 PUBLIC_MAIL_DOMAINS = FREE_MAIL_DOMAINS | {"example.com", "example.org", "example.net"}
 
