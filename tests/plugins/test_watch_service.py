@@ -47,7 +47,8 @@ def test_daemon_no_sync_imports_a_dropped_file_through_the_watch_service(tmp_pat
     imported = [line for line in lines if " imported ada.vcf: 1 created" in line]
     assert watching and STAMPED.match(watching[0]) and str(drop) in watching[0]
     assert imported and STAMPED.match(imported[0]) and "-> imported/" in imported[0]
-    assert "syncing" not in err and "stopping" in lines and out == ""
+    assert "syncing" not in err and out == ""
+    assert all(STAMPED.match(line) for line in lines) and any(line.endswith(" stopping") for line in lines)
 
 
 def test_daemon_no_watch_without_remotes_has_nothing_to_do(rolo):
