@@ -48,8 +48,10 @@ def add(env: Env, name, given, family, nickname, emails, phones, urls, labels, f
     from rolo.core.book import new_uid
     from rolo.core.record import ContactRecord
 
+    # a blank value names nobody: `--name "  "` alone would make a contact with no name at all
+    name, given, family, org = (v if v and v.strip() else None for v in (name, given, family, org))
     if not (name or given or family or org or emails):
-        raise click.UsageError("give at least --name, --given/--family, --org or --email")
+        raise click.UsageError("give at least --name, --given/--family, --org or --email (not blank)")
     if name and not (given or family):
         given, family = split_name(name)
     record = ContactRecord(

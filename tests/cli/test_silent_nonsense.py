@@ -47,3 +47,11 @@ def test_trash_empty_in_a_script_without_yes_purges_nothing_in_one_line(rolo):
     rolo("rm", "ada@example.com", "--yes")
     assert rolo.fails("trash", "empty", input="") == "Error: nothing purged (hint: --yes purges without asking)"
     assert len(rolo.json("trash")) == 1
+
+
+def test_add_with_only_a_blank_name_is_refused(rolo):
+    rolo("init")
+    assert "give at least --name" in rolo.fails("add", "--name", "   ", code=2)
+    assert "give at least --name" in rolo.fails("add", "--given", "", "--org", " ", code=2)
+    assert rolo.json("list") == []
+    assert rolo.json("add", "--name", " ", "--org", "Analytical Engines")["organization"] == "Analytical Engines"
