@@ -29,7 +29,6 @@ but is not lost. Reading one back gives a LogEntry whose source key is its X-SOU
 
 from __future__ import annotations
 
-import base64
 import codecs
 import hashlib
 import logging
@@ -47,14 +46,13 @@ import vobject  # type: ignore[import-untyped]
 from rolo.core.values import book_time, normalize_birthday
 from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
-from rolo.core.labels import label_from_types, types_for_label, unwrap_apple
+from rolo.core.labels import label_from_types, unwrap_apple
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, LogEntry, PhoneEntry, UrlEntry
-from rolo.core.vcard_encode import ORIGINAL_ENCODING, encode_line, original_name
+from rolo.core.vcard_encode import ORIGINAL_ENCODING, as_shadow, encode_line, entry_shadow, original_name
 from rolo.core.vcard_repair import (
     LogicalLine,
     decode_base64,
     decode_quoted_printable,
-    fold_line,
     is_begin,
     is_end,
     iter_lines,
@@ -63,7 +61,6 @@ from rolo.core.vcard_repair import (
     split_escaped,
     unescape,
 )
-from vobject.vcard import Address, Name  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +80,12 @@ _LOG_PROPERTY = "X-ROLO-LOG"  # one notes-log entry (see the module docstring)
 _UNQUOTED_AT = re.compile(r"(?:[A-Za-z0-9_-]+\.)?X-ROLO-LOG;X-AT=(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?"
                           r"(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?):", re.IGNORECASE)
 _DROPPED = {"VERSION", "PRODID", "REV", "PROFILE"}  # PROFILE: RFC 2425's BEGIN; vobject rejects it on re-read
+_STARRED_PROPERTY = "X-ROLO-STARRED"  # the contact is starred (no vCard property says so)
+# Used properties whose line is also kept, as a shadow, when it says more than the book models
+# (rolo.core.vcard_export); the parameters that only spell what the book does model:
+_ENTRIES = {"EMAIL", "TEL", "ADR", "URL"}
+_SHADOWED = {"N", "FN", "NICKNAME", "BDAY", *_ENTRIES}
+_SPELLING_PARAMS = {"TYPE", "ENCODING", "CHARSET", "VALUE"}
 _RECODED = {"BDAY", "ANNIVERSARY", "DEATHDATE", "TZ", "GEO", "PHOTO", "LOGO", "SOUND", "KEY"}
 _BARE_ENCODINGS = {"BASE64", "B", "8BIT", "7BIT"}
 _GROUP = re.compile(r"([A-Za-z0-9_-]+)\.")
@@ -493,6 +496,11 @@ def _read_prop(line: LogicalLine) -> _Prop:
     return prop
 
 
+def _place(a: AddressEntry) -> list[str | None]:
+    """An address's seven ADR components."""
+    return [a.po_box, a.extended, a.street, a.locality, a.region, a.postal_code, a.country]
+
+
 def _components(value: str, count: int) -> list[str | None]:
     """A structured value (N, ADR) as exactly `count` unescaped parts; extra parts join the last one."""
     parts = [unescape(p).strip() for p in split_escaped(value, ";")]
@@ -564,6 +572,8 @@ class _Mapper:
         # An X-ABLabel labels the EMAIL/TEL/ADR/URL of its group; one labelling anything else stays in extras.
         self.labels = {p.group.upper(): _apple_label(p.value) for p in props
                        if p.name == "X-ABLABEL" and p.group and p.group.upper() in typed}
+        groups = [p.group.upper() for p in props if p.group and p.name != "X-ABLABEL"]
+        self.shared_groups = {g for g in groups if groups.count(g) > 1} if groups else set()
         self.r = ContactRecord(uid="")
         self.taken: set[str] = set()  # single-valued properties already used
         self.notes: list[str] = []
@@ -572,22 +582,51 @@ class _Mapper:
             **dict.fromkeys(_TEXT_FIELDS, self.text), "N": self.n, "ORG": self.org, "BDAY": self.bday,
             "KIND": self.kind, "X-ADDRESSBOOKSERVER-KIND": self.kind, "EMAIL": self.email, "TEL": self.tel,
             "ADR": self.adr, "URL": self.url, "CATEGORIES": self.categories, "NOTE": self.note,
-            "PHOTO": self.photo, _LOG_PROPERTY: self.log_entry,
+            "PHOTO": self.photo, _LOG_PROPERTY: self.log_entry, _STARRED_PROPERTY: self.starred,
         }
 
     def record(self, digest: str) -> ContactRecord:
         r = self.r
+        shadows: list[str] = []
         for prop in self.props:
             consumed_label = prop.name == "X-ABLABEL" and (prop.group or "").upper() in self.labels
             if prop.name in _DROPPED or consumed_label:
                 if prop.name == "REV" and self.rev is None:
                     self.rev = parse_rev(unescape(prop.value))
                 continue
-            if self.handlers.get(prop.name, self.other)(prop) is False:
+            used = self.handlers.get(prop.name, self.other)(prop)
+            if used is False:
                 r.extras.append(encode_line(prop.raw, "3.0") if prop.recode else prop.raw)
+            elif used and prop.name in _SHADOWED and self.needs_shadow(prop):
+                shadows.append(self.shadow(prop))
+        # Shadows after the kept lines, sorted: the same list whatever order a writer put the properties in.
+        r.extras += sorted(shadows)
         r.notes = "\n".join(self.notes) if self.notes else None
         r.uid = r.uid or derived_uid(digest)
         return r
+
+    def shadow(self, p: _Prop) -> str:
+        """The shadow kept for a used property (see rolo.core.vcard_export)."""
+        v21 = self.version == "2.1"
+        line = encode_line(p.raw, "3.0", from_21=v21) if p.recode or v21 else p.raw
+        if p.name not in _ENTRIES:
+            return as_shadow(line)
+        r = self.r
+        value = {"EMAIL": lambda: [r.emails[-1].address], "TEL": lambda: [r.phones[-1].number],
+                 "URL": lambda: [r.urls[-1].url], "ADR": lambda: _place(r.addresses[-1])}[p.name]()
+        return entry_shadow(line, value)
+
+    def needs_shadow(self, p: _Prop) -> bool:
+        """Whether a used property says more than the book keeps of it (see rolo.core.vcard_export)."""
+        if any(k not in _SPELLING_PARAMS and (k != "PREF" or v != ["1"]) for k, v in p.params.items()):
+            return True
+        if p.group and p.group.upper() in self.shared_groups:
+            return True
+        if p.name == "BDAY":
+            return "T" in p.value
+        if p.name in ("N", "NICKNAME") and "," in p.value and self.version != "2.1":
+            return any(len(split_escaped(part, ",")) > 1 for part in split_escaped(p.value, ";"))
+        return False
 
     def label(self, prop: _Prop, default: str | None) -> str | None:
         return (self.labels.get(prop.group.upper()) if prop.group else None) or default
@@ -643,32 +682,36 @@ class _Mapper:
             self.r.kind = text
         return ok
 
-    def email(self, p: _Prop) -> None:
+    def email(self, p: _Prop) -> bool | None:
         address = unescape(p.value).strip()
         if address:
             label = self.label(p, label_from_types("emails", p.types))
             self.r.emails.append(EmailEntry(address, label, p.pref))
+            return True
 
-    def tel(self, p: _Prop) -> None:
+    def tel(self, p: _Prop) -> bool | None:
         number = unescape(p.value).strip()
         if number[:4].lower() == "tel:":  # 4.0 VALUE=uri
             number = number[4:]
         if number:
             label = self.label(p, label_from_types("phones", p.types))
             self.r.phones.append(PhoneEntry(number, None, label, p.pref))
+            return True
 
-    def adr(self, p: _Prop) -> None:
+    def adr(self, p: _Prop) -> bool | None:
         parts = _components(p.value, 7)
         if any(parts):
             label = self.label(p, label_from_types("addresses", p.types))
             box, ext, street, city, region, code, country = parts
             entry = AddressEntry(label, box, ext, street, city, region, code, country, p.pref)
             self.r.addresses.append(entry)
+            return True
 
-    def url(self, p: _Prop) -> None:
+    def url(self, p: _Prop) -> bool | None:
         url = unescape(p.value).strip()
         if url:
             self.r.urls.append(UrlEntry(url, self.label(p, label_from_types("urls", p.types))))
+            return True
 
     def categories(self, p: _Prop) -> None:
         for part in split_escaped(p.value, ","):
@@ -694,6 +737,9 @@ class _Mapper:
             self.r.log.append(LogEntry(at, text, source or log_source_key(at, text)))
         return None
 
+    def starred(self, p: _Prop) -> None:
+        self.r.starred = unescape(p.value).strip().lower() in ("true", "1", "yes")
+
     def photo(self, p: _Prop) -> bool:
         photo = _decode_photo(p) if self.r.photo is None else None
         if photo is None:
@@ -715,77 +761,14 @@ class _Mapper:
         return None
 
 
-# -- writing ---------------------------------------------------------------------------------------------
+# -- writing (rolo.core.vcard_export) ---------------------------------------------------------------------
 
 
 def export_card(record: ContactRecord, version: str = "3.0") -> str:
-    """The record as a vCard 3.0 or 4.0, CRLF line ends, folded at 75 octets, extras written back verbatim.
+    """The record as a vCard 3.0 or 4.0 (see rolo.core.vcard_export.export_card)."""
+    from rolo.core.vcard_export import export_card as export
 
-    Labels that a TYPE parameter reads back unchanged are written as TYPE (`rolo.core.labels`: `home`, `work`;
-    phones `mobile` as CELL, `fax` as FAX; several known types as a list, `work fax` as TYPE=work,fax); any
-    other label as an Apple-style `itemN.X-ABLabel`, which Apple, Google and DAVx5 read and parse_card reads
-    back. The notes log, when the record carries it (`Book.with_log`), as X-ROLO-LOG lines (see the module
-    docstring). Not written: starred, the row id, revision, created_at, e164.
-    """
-    if version not in ("3.0", "4.0"):
-        raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
-    v4 = version == "4.0"
-    card = vobject.vCard()
-    card.add("version").value = version
-    card.add("uid").value = record.uid
-    card.add("fn").value = record.display_name()
-    # Name, Address and list values: a plain string would be serialised one character per component.
-    card.add("n").value = Name(family=record.family_name or "", given=record.given_name or "",
-                               additional=record.additional_names or "", prefix=record.prefix or "",
-                               suffix=record.suffix or "")
-    for name, value in (("nickname", record.nickname), ("title", record.title), ("note", record.notes)):
-        if value:
-            card.add(name).value = value
-    if record.organization or record.department:
-        departments = record.department.split("; ") if record.department else []
-        card.add("org").value = [record.organization or "", *departments]
-    if record.birthday:
-        # 4.0 dates are ISO 8601 basic (19800315, --0315); 3.0 readers expect 1980-03-15 and --03-15.
-        day = record.birthday
-        card.add("bday").value = ("--" + day[2:].replace("-", "") if day.startswith("--")
-                                  else day.replace("-", "")) if v4 else day
-    if record.kind and record.kind != "individual":
-        card.add("kind" if v4 else "x-addressbookserver-kind").value = record.kind
-    groups = _Groups(record.extras)
-    for e in record.emails:
-        _add_typed(card, "email", e.address, e.label, e.primary, "emails", v4, groups)
-    for p in record.phones:
-        _add_typed(card, "tel", p.number, p.label, p.primary, "phones", v4, groups)
-    for a in record.addresses:
-        if not a.is_empty():
-            value = Address(box=a.po_box or "", extended=a.extended or "", street=a.street or "",
-                            city=a.locality or "", region=a.region or "", code=a.postal_code or "",
-                            country=a.country or "")
-            _add_typed(card, "adr", value, a.label, a.primary, "addresses", v4, groups)
-    for u in record.urls:
-        _add_typed(card, "url", u.url, u.label, False, "urls", v4, groups)
-    if record.labels:
-        card.add("categories").value = list(record.labels)
-    for fname, fvalue in record.custom_fields.items():
-        for item in fvalue if isinstance(fvalue, list) else [fvalue]:
-            if item is not None and item != "":
-                text = ("true" if item else "false") if isinstance(item, bool) else str(item)
-                card.add("x-" + fname.upper().replace("_", "-")).value = text
-    for entry in record.log:
-        line = card.add(_LOG_PROPERTY.lower())
-        line.value = entry.text
-        line.params["X-AT"] = [entry.at]
-        if entry.source and entry.source != log_source_key(entry.at, entry.text):  # else derived again on read
-            line.params["X-SOURCE"] = [entry.source]
-    if record.updated_at:
-        card.add("rev").value = re.sub(r"[-:]", "", record.updated_at) if v4 else record.updated_at
-    # vobject folds by characters where it should count octets (a CJK line comes out too long): have it
-    # write unfolded lines, and fold every line here.
-    lines = card.serialize(validate=False, lineLength=1_000_000_000).split("\r\n")
-    assert lines[-2:] == ["END:VCARD", ""], "vobject always closes the card"
-    kept = [encode_line(x, version) for x in record.extras]  # 2.1 syntax and invalid names made valid
-    lines[-2:-1] = ([_photo_line(record, v4)] if record.photo else []) + kept + ["END:VCARD"]
-    return "".join(fold_line(x) for x in lines[:-1])
+    return export(record, version)
 
 
 def log_source_key(at: str, text: str) -> str:
@@ -793,45 +776,3 @@ def log_source_key(at: str, text: str) -> str:
     same for the same entry in any file, so the unique (contact, source key) index stores it once."""
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return f"vcard:{at}:{digest}"
-
-
-class _Groups:
-    """Fresh `itemN` group names that no kept extras line already uses."""
-
-    def __init__(self, extras: list[str]) -> None:
-        self.used = {m.group(1).lower() for x in extras if (m := _GROUP.match(x))}
-        self.n = 0
-
-    def next(self) -> str:
-        while True:
-            self.n += 1
-            if f"item{self.n}" not in self.used:
-                return f"item{self.n}"
-
-
-def _add_typed(card: Any, name: str, value: object, label: str | None, primary: bool, kind: str, v4: bool,
-               groups: _Groups) -> None:
-    """Add EMAIL/TEL/ADR/URL (`kind` its list field: emails...) with TYPE from the label
-    (`rolo.core.labels.types_for_label`), or an itemN.X-ABLabel when TYPE can't carry it."""
-    types = types_for_label(kind, label)
-    group = groups.next() if label and not types else None
-    line = card.add(name, group=group)
-    line.value = value
-    if primary:
-        if v4:
-            line.params["PREF"] = ["1"]
-        else:
-            types.append("pref")
-    if types:
-        line.params["TYPE"] = types
-    if group:
-        card.add("x-ablabel", group=group).value = label
-
-
-def _photo_line(record: ContactRecord, v4: bool) -> str:
-    data = base64.b64encode(record.photo or b"").decode("ascii")
-    mime = record.photo_type or _sniff(record.photo or b"")
-    if v4:
-        return f"PHOTO:data:{mime or 'application/octet-stream'};base64,{data}"
-    subtype = mime.split("/")[-1].upper() if mime else ""
-    return f"PHOTO;ENCODING=b;TYPE={subtype}:{data}" if subtype else f"PHOTO;ENCODING=b:{data}"

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 
 from rolo.core.vcard_repair import decode_base64, decode_quoted_printable, split_head, split_params
 
+SHADOW = "X-ROLO-SHADOW"  # marks a modelled property's line kept as written (see rolo.core.vcard_export)
+_SHADOW_PARAM = ";" + SHADOW + "=1"
 ORIGINAL_NAME = "X-ROLO-NAME"  # the property name a line had before it was renamed to a valid X- name
 ORIGINAL_ENCODING = "X-ROLO-ENCODING"  # its ENCODING, when its data does not decode
 
@@ -43,6 +45,8 @@ _DATES = {"BDAY", "ANNIVERSARY", "DEATHDATE"}  # date-and-or-time in 4.0; only B
 _DATE_OR_TIME = re.compile(
     r"(?:\d{4}(?:-?\d\d(?:-?\d\d)?)?|--\d\d(?:-?\d\d)?|---\d\d)?"
     r"(?:T\d\d(?::?\d\d(?::?\d\d(?:[.,]\d+)?)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?")
+_ISO = re.compile(r"(?:(\d{4})-?(\d\d)-?(\d\d)|--(\d\d)-?(\d\d)|---(\d\d))?"
+                  r"(?:T(\d\d)(?::?(\d\d))?(?::?(\d\d))?([.,]\d+)?(Z|[+-]\d\d(?::?\d\d)?)?)?")
 _UTC_OFFSET = re.compile(r"[+-]\d\d(?::?\d\d)?")
 _GEO_URI = re.compile(r"geo:([+-]?\d+(?:\.\d+)?),([+-]?\d+(?:\.\d+)?)(?:[,;].*)?", re.IGNORECASE)
 _GEO_PAIR = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*[;,]\s*([+-]?\d+(?:\.\d+)?)")
@@ -96,11 +100,15 @@ def has_legacy_syntax(raw: str) -> bool:
     return any("=" not in p for p in split_params(head)[1:])
 
 
-def encode_line(raw: str, version: str) -> str:
-    """The kept line `raw` as vCard `version` (3.0 or 4.0) writes it (see the module docstring)."""
+def encode_line(raw: str, version: str, *, from_21: bool = False) -> str:
+    """The kept line `raw` as vCard `version` (3.0 or 4.0) writes it (see the module docstring).
+
+    `from_21`: the line comes from a 2.1 card, where a comma is a plain character (3.0 escapes it)."""
     line = _parse(raw)
     if line is None:
         return raw
+    if from_21 and "," in line.value:
+        line.value = re.sub(r"(?<!\\),", r"\\,", line.value)
     v4 = version == "4.0"
     qp, encoding, charset = False, None, None
     restored = line.pop(ORIGINAL_NAME)
@@ -114,7 +122,7 @@ def encode_line(raw: str, version: str) -> str:
         encoding = "b" if upper in ("B", "BASE64") else encoding
     if charsets := line.pop("CHARSET"):
         charset = charsets[0]
-    if qp:
+    if qp:  # decoded text: its commas and line breaks escaped (the 2.1 ones included)
         line.value = _escape_text(decode_quoted_printable(line.value, charset))
     upper = line.name.upper()
     renamed = False
@@ -135,6 +143,59 @@ def encode_line(raw: str, version: str) -> str:
         line.group = _INVALID_CHARS.sub("-", line.group).strip("-") or None
     line.params = [(_INVALID_CHARS.sub("-", k), raw) for k, raw in line.params]
     return line.text()
+
+
+def as_shadow(raw: str) -> str:
+    """The line marked as a shadow: `N;SORT-AS=x:...` -> `N;X-ROLO-SHADOW=1;SORT-AS=x:...`."""
+    cut = min((i for i in (raw.find(";"), raw.find(":")) if i >= 0), default=len(raw))
+    return raw[:cut] + _SHADOW_PARAM + raw[cut:]
+
+
+def entry_shadow(raw: str, value: list[str | None]) -> str:
+    """The shadow of an EMAIL/TEL/ADR/URL line: its group, parameters but TYPE and PREF=1 (the book keeps
+    them as the entry's label and primary flag), and `value`, the entry's value (its components) as read,
+    so the shadow holds only what the book does not and reads the same from any of rolo's exports."""
+    line = _parse(raw)
+    if line is None:
+        return as_shadow(raw)
+    line.value = ";".join(_escape_text(v or "").replace(";", "\\;") for v in value)
+    kept = [(k, raw_value) for k, raw_value in line.params if k.upper() != "TYPE"
+            and not (k.upper() == "PREF" and _param_values(raw_value) == ["1"])]
+    line.params = [(k.upper(), ",".join(_quote(v) for v in _param_values(value))) for k, value in kept]
+    return as_shadow(line.text())
+
+
+def is_shadow(raw: str) -> bool:
+    """Whether a kept line is a shadow (`as_shadow`)."""
+    return _SHADOW_PARAM in raw and (parts := split_head(raw)) is not None and _SHADOW_PARAM in parts[0]
+
+
+def unshadow(raw: str) -> str:
+    """The shadow's line as written, without its mark."""
+    return raw.replace(_SHADOW_PARAM, "", 1)
+
+
+def iso_form(value: str, basic: bool) -> str:
+    """A vCard date, date-time or time in ISO 8601 basic (4.0: 19531015T231000Z) or extended form (3.0:
+    1953-10-15T23:10:00Z); anything else as it is."""
+    match = _ISO.fullmatch(value.strip())
+    if match is None:
+        return value
+    year, month, day, nomonth, noday, onlyday, hour, minute, second, fraction, zone = match.groups()
+    dash, colon = ("", "") if basic else ("-", ":")
+    if year:
+        date = dash.join([year, month, day])
+    elif nomonth:
+        date = "--" + dash.join([nomonth, noday])
+    else:
+        date = "---" + onlyday if onlyday else ""
+    time = ""
+    if hour:
+        time = "T" + colon.join(x for x in (hour, minute, second) if x) + (fraction or "")
+        if zone and zone != "Z":
+            zone = zone[:3] + (colon + zone[-2:] if len(zone.replace(":", "")) == 5 else "")
+        time += zone or ""
+    return date + time
 
 
 def original_name(name: str, params: dict[str, list[str]]) -> str:
@@ -186,7 +247,7 @@ def _param_values(raw: str) -> list[str]:
 
 def _quote(value: str) -> str:
     value = value.replace('"', "'")  # no escape for a double quote exists in 3.0
-    return f'"{value}"' if re.search(r"[;:,\s]", value) else value
+    return f'"{value}"' if re.search(r"[;:,]", value) else value  # quoted where vobject quotes too
 
 
 def _escape_text(text: str) -> str:
@@ -241,6 +302,8 @@ def _date_value(line: _Line, name: str, v4: bool) -> bool:
     value = line.value.strip()
     is_date = bool(value) and _DATE_OR_TIME.fullmatch(value) is not None
     text_value = [v.lower() for v in line.get("VALUE")] == ["text"]
+    if is_date:
+        line.value = iso_form(value, basic=v4)
     if v4:
         if not is_date and not text_value:
             line.set("VALUE", ["text"])
