@@ -16,6 +16,14 @@ def _work(rolo, relm) -> None:
     rolo("remote", "add", "work", "--adapter", "relm", "--url", relm.url, "--token-env", "RELM_KEY")
 
 
+def _single(report: dict) -> dict:
+    """The one remote's report, from `rolo sync --json` (which wraps the runs of every remote)."""
+    if "remotes" in report:
+        (run,) = report["remotes"]
+        return run
+    return report
+
+
 def test_dry_run_plan_names_each_contact_in_text_and_json(rolo, relm):
     ada = rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com").stdout.strip()
     relm.store.create_contact(first_name="Alan", last_name="Turing", email="alan@example.com")
@@ -23,9 +31,7 @@ def test_dry_run_plan_names_each_contact_in_text_and_json(rolo, relm):
     text = rolo("sync", "--dry-run").stdout
     assert "    Ada Lovelace <ada@example.com>" in text.splitlines()
     assert ada not in text  # the uid is in --json; a person reads the name
-    report = json.loads(rolo("sync", "--dry-run", "--json").stdout)
-    (run,) = report["remotes"] if "remotes" in report else [report]
-    plan = run["plan"]
+    plan = _single(json.loads(rolo("sync", "--dry-run", "--json").stdout))["plan"]
     assert plan["remote_create"] == [{"uid": ada, "name": "Ada Lovelace", "email": "ada@example.com"}]
     assert plan["local_create"][0]["name"] == "Alan Turing" and plan["local_create"][0]["email"] is None
 
@@ -35,14 +41,6 @@ def test_dry_run_plan_names_each_contact_in_text_and_json(rolo, relm):
     (update,) = run["plan"]["remote_update"]
     assert (update["uid"], update["name"], update["email"]) == (ada, "Ada Lovelace", "ada@example.com")
     assert "    Ada Lovelace <ada@example.com> (phones)" in rolo("sync", "--dry-run").stdout.splitlines()
-
-
-def _single(report: dict) -> dict:
-    """The one remote's report, from `rolo sync --json` (which wraps the runs of every remote)."""
-    if "remotes" in report:
-        (run,) = report["remotes"]
-        return run
-    return report
 
 
 def test_a_conflict_is_one_line_naming_the_contact(rolo, relm):
