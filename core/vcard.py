@@ -573,7 +573,8 @@ class _Mapper:
         self.labels = {p.group.upper(): _apple_label(p.value) for p in props
                        if p.name == "X-ABLABEL" and p.group and p.group.upper() in typed}
         groups = [p.group.upper() for p in props if p.group and p.name != "X-ABLABEL"]
-        self.shared_groups = {g for g in groups if groups.count(g) > 1} if groups else set()
+        # Groups holding more than one property besides X-ABLabel: item2.ADR with item2.X-ABADR.
+        self.shared_groups = {g for g in groups if groups.count(g) > 1} if len(groups) > 1 else set()
         self.r = ContactRecord(uid="")
         self.taken: set[str] = set()  # single-valued properties already used
         self.notes: list[str] = []
@@ -618,7 +619,8 @@ class _Mapper:
 
     def needs_shadow(self, p: _Prop) -> bool:
         """Whether a used property says more than the book keeps of it (see rolo.core.vcard_export)."""
-        if any(k not in _SPELLING_PARAMS and (k != "PREF" or v != ["1"]) for k, v in p.params.items()):
+        other = p.params.keys() - _SPELLING_PARAMS if p.params else ()
+        if other and (other != {"PREF"} or p.params["PREF"] != ["1"]):
             return True
         if p.group and p.group.upper() in self.shared_groups:
             return True
