@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,3 +152,24 @@ def test_strict_readers_accept_the_export(path: Path, rolo: Rolo, icaljs: IcalJs
             refused.append(f"{version} ical.js read {answer['cards']} of {imported} cards")
         refused += [f"{version} grammar: {e}" for e in grammar_errors(text, version)]
     assert not refused, "\n".join(refused)
+
+
+KHARD = shutil.which("khard", path=str(Path(sys.executable).parent)) or shutil.which("khard")
+
+
+@pytest.mark.skipif(KHARD is None, reason="khard is not installed: pip install -e '.[dev]'")
+@pytest.mark.skipif(not SHARED_VCARDS.is_dir(), reason=f"{SHARED_VCARDS} is absent")
+@pytest.mark.parametrize("version", VERSIONS)
+def test_khard_lists_a_vdir_of_the_whole_corpus(version: str, rolo: Rolo, tmp_path: Path) -> None:
+    """khard reads a vdir with vobject and its own checks; one bad card makes it fail on the whole folder."""
+    rolo("import", str(SHARED_VCARDS), ok=False)
+    uids = [c["uid"] for c in rolo.json("list")]
+    vdir = tmp_path / "vdir"
+    rolo("export", "--format", "vdir", "--vcard-version", version, "-o", str(vdir))
+    config = tmp_path / "khard.conf"
+    config.write_text(f"[addressbooks]\n[[corpus]]\npath = {vdir}\n", encoding="utf-8")
+    run = subprocess.run([KHARD, "-c", str(config), "list", "--parsable", "--fields", "uid"], check=False,
+                         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                         env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
+    assert run.returncode == 0 and run.stderr == "", run.stderr[-2000:]
+    assert sorted(line.strip() for line in run.stdout.splitlines() if line.strip()) == sorted(uids)
