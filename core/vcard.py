@@ -84,8 +84,8 @@ _STARRED_PROPERTY = "X-ROLO-STARRED"  # the contact is starred (no vCard propert
 # Used properties whose line is also kept, as a shadow, when it says more than the book models
 # (rolo.core.vcard_export); the parameters that only spell what the book does model:
 _ENTRIES = {"EMAIL", "TEL", "ADR", "URL"}
-_SHADOWED = {"N", "FN", "NICKNAME", "BDAY", *_ENTRIES}
-_SPELLING_PARAMS = {"TYPE", "ENCODING", "CHARSET", "VALUE"}
+_SHADOWED = {"N", "FN", "NICKNAME", "BDAY", "ORG", *_ENTRIES}
+_SPELLING_PARAMS = {"ENCODING", "CHARSET", "VALUE"}  # and TYPE on an entry, which the book keeps as its label
 _RECODED = {"BDAY", "ANNIVERSARY", "DEATHDATE", "TZ", "GEO", "PHOTO", "LOGO", "SOUND", "KEY"}
 _BARE_ENCODINGS = {"BASE64", "B", "8BIT", "7BIT"}
 _GROUP = re.compile(r"([A-Za-z0-9_-]+)\.")
@@ -619,7 +619,9 @@ class _Mapper:
 
     def needs_shadow(self, p: _Prop) -> bool:
         """Whether a used property says more than the book keeps of it (see rolo.core.vcard_export)."""
-        other = p.params.keys() - _SPELLING_PARAMS if p.params else ()
+        other = p.params.keys() - _SPELLING_PARAMS if p.params else set()
+        if p.name in _ENTRIES:
+            other.discard("TYPE")
         if other and (other != {"PREF"} or p.params["PREF"] != ["1"]):
             return True
         if p.group and p.group.upper() in self.shared_groups:

@@ -8,7 +8,7 @@ Shadows. The book models a property's value, not every way a card can spell it: 
 string each ("Richter James" for `Richter,James`), a NICKNAME list is one text, a BDAY is a date, and
 parameters such as SORT-AS, LANGUAGE, ALTID, ADR's LABEL or a PREF other than 1, and a group shared with
 companion lines (`item2.ADR` with `item2.X-ABADR`), have no field. When a card's N, FN, NICKNAME, BDAY,
-EMAIL, TEL, ADR or URL carries any of these, the importer keeps its line as written (as 3.0 spells it) in
+ORG, EMAIL, TEL, ADR or URL carries any of these, the importer keeps its line as written (as 3.0 spells it) in
 extras, marked `X-ROLO-SHADOW=1`. The export writes a shadow instead of the line it would build, as long as
 the book's value is still the one the shadow gives (for EMAIL/TEL/ADR/URL: its group and parameters on the
 entry whose value it gives, TYPE and PREF from the book's label and primary flag); a shadow whose value the
@@ -72,7 +72,9 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
     for field_name, value in (("title", record.title), ("note", record.notes)):
         if value:
             card.add(field_name).value = value
-    if record.organization or record.department:
+    org = (record.organization, record.department)
+    if (record.organization or record.department) and not shadows.take_single(
+            "ORG", lambda r: (r.organization, r.department) == org, written):
         departments = record.department.split("; ") if record.department else []
         card.add("org").value = [record.organization or "", *departments]
     if record.birthday and not shadows.take_single("BDAY", lambda r: r.birthday == record.birthday, written):

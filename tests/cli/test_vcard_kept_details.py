@@ -63,6 +63,8 @@ CASES = [
      card("4.0", 'FN;LANGUAGE=en:Jim van Doe', 'N;SORT-AS="Doe,Jim";LANGUAGE=en:van Doe;Jim;;;'),
      ["FN;LANGUAGE=en:Jim van Doe", 'N;SORT-AS="Doe,Jim";LANGUAGE=en:van Doe;Jim;;;'],
      ["FN;LANGUAGE=en:Jim van Doe", 'N;SORT-AS="Doe,Jim";LANGUAGE=en:van Doe;Jim;;;']),
+    ("org-sort-as", card("4.0", "FN:Ann", 'ORG;SORT-AS="Acme";TYPE=work:The Acme;Sales'),
+     ['ORG;SORT-AS="Acme";TYPE=work:The Acme;Sales'], ['ORG;SORT-AS="Acme";TYPE=work:The Acme;Sales']),
     ("pref-2", card("4.0", "FN:Ann", "TEL;TYPE=cell;PREF=1:+1 555 0100", "TEL;TYPE=home;PREF=2:+1 555 0101"),
      ["TEL;TYPE=cell,pref:+1 555 0100", "TEL;PREF=2;TYPE=home:+1 555 0101"],
      ["TEL;PREF=1;TYPE=cell:+1 555 0100", "TEL;PREF=2;TYPE=home:+1 555 0101"]),
