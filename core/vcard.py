@@ -10,8 +10,12 @@ the text before the first unescaped comma of every plain text property (`FN:Doe,
 TITLE and X- values likewise) and cuts 4.0 `data:` URIs at their comma. It also drops each property's source
 line, which `extras` must keep verbatim. Its line parser has none of these problems, so it is used per line.
 
-Writing: `export_card` builds the card with vobject (it escapes values and params), adds PHOTO and the kept
-`extras` lines, and folds every line at 75 octets itself (vobject folds by characters, not octets).
+Writing is rolo.core.vcard_export (`export_card` here calls it); rolo.core.vcard_encode spells each kept
+line for the version written. A line kept in extras that carries 2.1 syntax, an invalid name or a value
+whose spelling depends on the version is stored as 3.0 writes it (`encode_line`); a modelled property that
+says more than the book keeps (N's lists, SORT-AS, an itemN group shared with companions...) is kept as a
+shadow beside its value (see rolo.core.vcard_export). A line rolo renamed on export (`X-ROLO-NAME`) is read
+under its original name.
 
 The notes log (`record.log`, dated entries) is written as one `X-ROLO-LOG` property per entry, its time in
 `X-AT` and its source key, when it has one, in `X-SOURCE`:
