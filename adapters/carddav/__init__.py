@@ -52,8 +52,8 @@ from urllib.parse import urlsplit
 
 from rolo.adapters._http import RETRY_OPTION_HELP, retry_option
 from rolo.adapters.carddav.client import AddressBook, CardDavClient, InvalidSyncToken, card_href, dav_http
-from rolo.adapters.carddav.dav import CUSTOM_FIELDS, DISPLAYNAME, SUPPORTED_ADDRESS_DATA, SYNC_TOKEN
-from rolo.adapters.carddav.records import LazyRecord, WrittenCards
+from rolo.adapters.carddav.dav import CUSTOM_FIELDS, DISPLAYNAME, SUPPORTED_ADDRESS_DATA, SYNC_COLLECTION, SYNC_TOKEN
+from rolo.adapters.carddav.records import LazyRecord, SeenCards
 from rolo.adapters.carddav.mapping import CARRIED_FIELDS, card_uid, fields_digest, same_data, to_book, to_card
 from rolo.core.errors import RemoteRejected, UserError, VCardError
 from rolo.core.fields import FieldDefinition, field_key
@@ -124,8 +124,9 @@ class CardDavAdapter(Adapter):
         self._cards: dict[str, tuple[str | None, str]] = {}  # href -> (etag, text) read or written this run
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
-        self._written_before = WrittenCards()  # cards the previous run wrote (from the memo)
-        self._written_now = WrittenCards()  # and this one
+        self._seen_before = SeenCards()  # cards (href, etag) earlier runs saw (from the memo)
+        self._seen_now = SeenCards()  # cards this run listed or wrote
+        self._listed_all = False  # this run listed the address book completely
         self._pending: list[LazyRecord] = []
         self._fields_read = False  # the address book's custom-fields property read this run
         self._fields_on_server = False  # the server keeps it
@@ -141,7 +142,8 @@ class CardDavAdapter(Adapter):
             memo["addressbook"] = self.book.as_dict()
         if self.sync_collection is not None:
             memo["sync_collection"] = self.sync_collection
-        memo["written"] = self._written_now.pack()
+        # a complete listing names every card there is: what it did not see is gone
+        memo["seen"] = (self._seen_now if self._listed_all else self._seen_before | self._seen_now).pack()
         return memo
 
     def recall(self, memo: Mapping[str, Any]) -> None:
@@ -149,8 +151,8 @@ class CardDavAdapter(Adapter):
         if isinstance(found, Mapping) and isinstance(found.get("href"), str):
             if self.chosen in (None, found["href"]):
                 self.book = AddressBook(found["href"], found.get("name"), tuple(found.get("versions") or ()))
-        if isinstance(memo.get("written"), str):
-            self._written_before = WrittenCards(memo["written"])
+        if isinstance(memo.get("seen"), str):
+            self._seen_before = SeenCards(memo["seen"])
         if isinstance(memo.get("sync_collection"), bool):
             self.sync_collection = memo["sync_collection"]
         for value in (memo.get("fields") or {}).values():
@@ -209,8 +211,9 @@ class CardDavAdapter(Adapter):
             found = own.props.get(SUPPORTED_ADDRESS_DATA)
             versions = tuple(str(x.get("version")) for x in (found if found is not None else []) if x.get("version"))
             self.book = book = AddressBook(book.href, book.name or own.text(DISPLAYNAME), versions)
-        if own.text(SYNC_TOKEN) is None:
-            self.sync_collection = False  # RFC 6578: a collection with sync-collection has a sync-token
+        reports = own.reports()
+        if reports is not None and SYNC_COLLECTION not in reports:
+            self.sync_collection = False  # the server says it has no RFC 6578 report
         text = own.text(CUSTOM_FIELDS)
         if text:
             self._fields_on_server = True
@@ -235,6 +238,7 @@ class CardDavAdapter(Adapter):
     def _record(self, href: str, etag: str | None, text: str) -> RemoteRecord:
         with self._lock:
             self._cards[href] = (etag, text)
+            self._seen_now.add(href, etag)
         data = to_book(text, self.fields, self.capabilities)
         return RemoteRecord(id=href, data=data, version=self._version(etag))
 
@@ -268,10 +272,14 @@ class CardDavAdapter(Adapter):
                 self.sync_collection = False
         if self.sync_collection is False:
             changed, new_token = self.dav.list_etags(book.href), None
-        # cards this adapter wrote last run come lazily (`records.py`): the engine does not read them
-        mine = {h: e for h, e in changed.items() if (h, e) in self._written_before}
-        records, unreadable = self._fetch(book, {h: e for h, e in changed.items() if h not in mine})
-        records += [LazyRecord(h, self._version(e), self._load_pending) for h, e in sorted(mine.items())]
+        # cards seen before with the same etag come lazily (`records.py`): the engine rarely reads them
+        known = {h: e for h, e in changed.items() if (h, e) in self._seen_before}
+        records, unreadable = self._fetch(book, {h: e for h, e in changed.items() if h not in known})
+        records += [LazyRecord(h, self._version(e), self._load_pending) for h, e in sorted(known.items())]
+        with self._lock:
+            for href, etag in known.items():
+                self._seen_now.add(href, etag)
+        self._listed_all = complete and not unreadable
         self._pending = [r for r in records if isinstance(r, LazyRecord)]
         if unreadable and complete:
             complete = False  # a card rolo cannot read is not a deleted one: delete nothing this run
@@ -390,8 +398,6 @@ class CardDavAdapter(Adapter):
     def _written(self, href: str, etag: str | None, text: str) -> RemoteRecord:
         """The record as written (the server may have no etag for us: then the next listing gives one)."""
         record = self._record(href, etag, text)
-        with self._lock:
-            self._written_now.add(href, etag)
         if etag is None:
             with self._lock:
                 self._cards.pop(href, None)
@@ -425,7 +431,7 @@ class CardDavAdapter(Adapter):
         if self.chosen is None and len(books) != 1:
             self.addressbook()  # raises with the list
         book = self.addressbook()
-        own = self.dav.collection_facts(book.href)
+        own = self.dav.collection_facts(book.href, SYNC_TOKEN)
         if not own.is_addressbook():
             raise UserError(f"{self.remote}: {book.href} is not an address book",
                             hint="rolo remote test on the server's URL without --option addressbook lists them")

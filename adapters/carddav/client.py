@@ -183,10 +183,11 @@ class CardDavClient:
                 if (etag := r.text(dav.GETETAG)) and r.href.rstrip("/") != collection.rstrip("/")
                 and not r.href.endswith("/")}
 
-    def collection_facts(self, collection: str) -> dav.DavResponse:
-        """The collection's own properties: sync-token, ctag, name, vCard versions, rolo's custom fields."""
-        answer = self.propfind(collection, dav.SYNC_TOKEN, dav.GETCTAG, dav.DISPLAYNAME, dav.RESOURCETYPE,
-                               dav.SUPPORTED_ADDRESS_DATA, dav.CUSTOM_FIELDS)
+    def collection_facts(self, collection: str, *more: str) -> dav.DavResponse:
+        """The collection's own properties: name, vCard versions, reports, rolo's custom fields (and `more`).
+        Not its sync-token or ctag unless asked: a server may compute those over every card."""
+        answer = self.propfind(collection, dav.DISPLAYNAME, dav.RESOURCETYPE, dav.SUPPORTED_ADDRESS_DATA,
+                               dav.SUPPORTED_REPORT_SET, dav.CUSTOM_FIELDS, *more)
         if not answer.responses:
             raise RemoteRejected(f"{ADAPTER}: {collection} answered nothing", adapter=ADAPTER, status=404)
         return answer.responses[0]

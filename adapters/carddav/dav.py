@@ -43,6 +43,7 @@ ADDRESS_DATA = tag(CARD, "address-data")
 SUPPORTED_ADDRESS_DATA = tag(CARD, "supported-address-data")
 ADDRESSBOOK = tag(CARD, "addressbook")
 GETCTAG = tag(CS, "getctag")
+SYNC_COLLECTION = tag(DAV, "sync-collection")
 #: the book's custom field definitions (JSON), kept on the address book so every rolo reading it types the
 #: X- properties alike
 CUSTOM_FIELDS = tag(ROLO, "custom-fields")
@@ -112,6 +113,13 @@ class DavResponse:
         if element is None:
             return []
         return [normal_href(h.text) for h in element.iter(tag(DAV, "href")) if h.text and h.text.strip()]
+
+    def reports(self) -> set[str] | None:
+        """The REPORTs the resource says it supports (tags), or None when it does not say."""
+        element = self.props.get(SUPPORTED_REPORT_SET)
+        if element is None:
+            return None
+        return {child.tag for report in element.iter(tag(DAV, "report")) for child in report}
 
     def is_addressbook(self) -> bool:
         """Its resourcetype says it is an address book."""

@@ -1,24 +1,25 @@
-"""Records whose card is fetched only when the engine reads them, and the cards a run wrote.
+"""Records whose card is fetched only when the engine reads them, and the cards a remote was seen holding.
 
-Right after rolo pushes, the server's next sync-collection answer lists every card rolo just wrote (the
-stored sync-token was taken before the push). Their etags are the ones the engine linked, so it will not
-read them, and fetching them all (10,000 cards after a first push) would make the sync after a push as slow
-as a complete listing. So cards this adapter wrote in the previous run (`WrittenCards`, remembered between
-runs as short digests of href and etag) are listed as `LazyRecord`s: the version is there at once, the
-card is fetched only when something reads `data`, and then together with every other card still pending
-(one batch of multigets), so correctness never rests on the digests: a lazy record always yields the
-server's real card.
+Most syncs change few cards, but a complete listing (rolo lists a remote completely on every sync unless the
+remote's `full_every` says otherwise), or the first listing after rolo pushed (the stored sync-token was
+taken before the push, so it lists every card just written), names every card. The engine reads a card's
+data only when its etag is not the one it linked, or the contact changed in the book; fetching all of them
+(10,000 cards after a first push) would make a sync with nothing to do as slow as a first one. So cards
+this adapter has already seen with the same etag (`SeenCards`, remembered between runs as short digests of
+href and etag) are listed as `LazyRecord`s: the version is there at once, and the card is fetched only when
+something reads `data`, then together with every other card still pending (one batch of multigets).
+Correctness never rests on the digests: a lazy record always yields the server's real card.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from rolo.core.sync.adapter import RemoteRecord
 
-_DIGEST = 16  # hex characters per written card in the memo (64 bits: a collision only costs a fetch)
+_DIGEST = 16  # hex characters per card in the memo (64 bits: a collision only costs a fetch)
 
 
 class LazyRecord(RemoteRecord):
@@ -44,8 +45,8 @@ class LazyRecord(RemoteRecord):
         self.loaded = value
 
 
-class WrittenCards:
-    """Digests of (href, etag) of the cards written by a run."""
+class SeenCards:
+    """Digests of (href, etag) of cards seen (read or written)."""
 
     def __init__(self, packed: str = "") -> None:
         self.digests = {packed[i : i + _DIGEST] for i in range(0, len(packed) - _DIGEST + 1, _DIGEST)}
@@ -65,9 +66,7 @@ class WrittenCards:
         """One string for the memo (sorted, so that an unchanged set is an unchanged memo)."""
         return "".join(sorted(self.digests))
 
-    @classmethod
-    def of(cls, items: Iterable[tuple[str, str | None]]) -> WrittenCards:
-        written = cls()
-        for href, etag in items:
-            written.add(href, etag)
-        return written
+    def __or__(self, other: SeenCards) -> SeenCards:
+        union = SeenCards()
+        union.digests = self.digests | other.digests
+        return union

@@ -26,7 +26,9 @@ from rolo.core.record import ContactRecord, EmailEntry
 
 __all__ = ["CardDavSide", "FaultProxy", "addressbook", "carddav_side", "fault_proxy", "radicale"]
 
-_SYNC_TOKEN = re.compile(rb"<(?:[A-Za-z0-9]+:)?sync-token>[^<]*</(?:[A-Za-z0-9]+:)?sync-token>")
+_NO_SYNC = re.compile(rb"<(?:\w+:)?sync-token>[^<]*</(?:\w+:)?sync-token>"
+                      rb"|<(?:\w+:)?supported-report><(?:\w+:)?report><(?:\w+:)?sync-collection ?/>"
+                      rb"</(?:\w+:)?report></(?:\w+:)?supported-report>")
 _HOP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "content-encoding"}
 
 
@@ -114,7 +116,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         proxy.requests.append((self.command, self.path, response.status_code))
         content = response.content
         if proxy.no_sync_collection and self.command == "PROPFIND":
-            content = _SYNC_TOKEN.sub(b"", content)  # nor does it have the sync-token property
+            content = _NO_SYNC.sub(b"", content)  # nor the sync-token property, nor the report listed
         self._answer(response.status_code,
                      {k: v for k, v in response.headers.items() if k.lower() not in _HOP}, content)
 
