@@ -52,7 +52,7 @@ from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
 from rolo.core.labels import label_from_types, unwrap_apple
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, LogEntry, PhoneEntry, UrlEntry
-from rolo.core.vcard_encode import ORIGINAL_ENCODING, as_shadow, encode_line, entry_shadow, original_name
+from rolo.core.vcard_encode import ORIGINAL_ENCODING, ORIGINAL_NAME, as_shadow, encode_line, entry_shadow, original_name
 from rolo.core.vcard_repair import (
     LogicalLine,
     decode_base64,
@@ -469,18 +469,12 @@ def _read_prop(line: LogicalLine) -> _Prop:
         short = line.text if len(line.text) <= 60 else line.text[:57] + "..."
         raise VCardError(f"line {line.number} '{short}' cannot be parsed") from None
     prop = _Prop(line.text, group, name.upper(), {}, [], value)
-    prop.recode = prop.name in _RECODED or "_" in name or (group is not None and "_" in group) \
-        or parsed != line.text
-    if "X-ROLO" in line.text:  # a line rolo renamed on export (rolo.core.vcard_encode) stands for its original
-        restored = {p[0].upper(): p[1:] for p in params}
-        prop.name, prop.recode = original_name(prop.name, restored), True
-        if ORIGINAL_ENCODING in restored:
-            params = [*params, ["ENCODING", *restored[ORIGINAL_ENCODING]]]
+    recode = prop.name in _RECODED or parsed is not line.text or "_" in name or (group is not None and "_" in group)
     qp = False
     for pname, *values in params:
         key = pname.upper()
         if not values:  # 2.1 bare params: types, or an encoding
-            prop.recode = True
+            recode = True
             if key == "QUOTED-PRINTABLE":
                 qp = True
             elif key in _BARE_ENCODINGS:
@@ -493,7 +487,13 @@ def _read_prop(line: LogicalLine) -> _Prop:
             prop.params.setdefault(key, []).extend(split)
             if key == "TYPE":
                 prop.types += [x.upper() for x in split]
-    prop.recode = prop.recode or "CHARSET" in prop.params or "ENCODING" in prop.params
+    if prop.params:
+        recode = recode or "CHARSET" in prop.params or "ENCODING" in prop.params
+        if ORIGINAL_NAME in prop.params:  # a line rolo renamed on export (vcard_encode) stands for its original
+            prop.name, recode = original_name(prop.name, prop.params), True
+            if ORIGINAL_ENCODING in prop.params:
+                prop.params.setdefault("ENCODING", []).extend(prop.params[ORIGINAL_ENCODING])
+    prop.recode = recode
     if qp or "QUOTED-PRINTABLE" in (e.upper() for e in prop.params.get("ENCODING", [])):
         charset = prop.params.get("CHARSET")
         prop.value = decode_quoted_printable(value, charset[0] if charset else None)
