@@ -132,7 +132,7 @@ def encode_line(raw: str, version: str, *, from_21: bool = False) -> str:
         renamed = not _data_uri_as_base64(line)
     if upper in _DATES and not renamed:
         renamed = not _date_value(line, upper, v4)
-    elif upper == "TZ" and line.value and not _UTC_OFFSET.fullmatch(line.value.strip()):
+    elif upper == "TZ" and not _UTC_OFFSET.fullmatch(line.value.strip()):  # an empty one too
         if v4 and [v.lower() for v in line.get("VALUE")] == ["text"]:
             line.pop("VALUE")  # text is 4.0's default: the same line as from a 3.0 card without it
         elif not v4 and not line.get("VALUE"):

@@ -39,6 +39,7 @@ CASES = [
      "ANNIVERSARY;VALUE=text:our first date"),
     ("tz", "TZ:America/New_York", "TZ;VALUE=text:America/New_York", "TZ:America/New_York"),
     ("tz-offset", "TZ:-05:00", "TZ:-05:00", "TZ:-05:00"),
+    ("tz-empty", "TZ:", "TZ;VALUE=text:", "TZ:"),  # ical.js refuses an empty 3.0 UTC offset
     ("geo", "GEO:geo:37.386013,-122.082932", "GEO:37.386013;-122.082932", "GEO:geo:37.386013,-122.082932"),
     ("untouched", "item1.X-ABDATE;type=pref:2000-01-01", "item1.X-ABDATE;type=pref:2000-01-01",
      "item1.X-ABDATE;type=pref:2000-01-01"),
