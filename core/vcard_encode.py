@@ -20,7 +20,11 @@ rolo keeps what it does not model as the card's own lines (`ContactRecord.extras
 gives the same book, and exporting it again in the other version writes the property under its own name
 where that version allows it.
 
-A line that needs none of this is returned as it was (spaces around its parameters trimmed).
+A line that needs none of this is returned as it was (spaces around its parameters trimmed). The importer
+keeps such lines as 3.0 writes them (`encode_line(raw, "3.0")`, with `from_21` for a 2.1 card's commas),
+so the book holds one spelling whatever the source's version. The shadow helpers (`as_shadow`,
+`entry_shadow`, `is_shadow`, `unshadow`) mark the lines of modelled properties kept beside their values
+(see rolo.core.vcard_export).
 """
 
 from __future__ import annotations
@@ -58,7 +62,6 @@ MEDIA_TYPES = {"JPEG": "image/jpeg", "JPG": "image/jpeg", "PNG": "image/png", "G
                "PGP": "application/pgp-keys"}
 _DATA_URI = re.compile(r"data:([\w.+-]+/[\w.+-]+)?;base64,", re.IGNORECASE)
 _UNKNOWN_MEDIA = "application/octet-stream"
-_LEGACY_PARAM = re.compile(r";\s*(?:CHARSET|ENCODING|QUOTED-PRINTABLE|BASE64)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -86,18 +89,6 @@ class _Line:
     def text(self) -> str:
         head = (self.group + "." if self.group else "") + self.name
         return head + "".join(f";{k}={raw}" for k, raw in self.params) + ":" + self.value
-
-
-def has_legacy_syntax(raw: str) -> bool:
-    """Whether a kept line carries 2.1 syntax (quoted-printable, CHARSET, a bare parameter, BASE64), which
-    the importer re-encodes before keeping it. Cheap: looks at the head only."""
-    parts = split_head(raw)
-    if parts is None:
-        return False
-    head = parts[0]
-    if _LEGACY_PARAM.search(head):
-        return True
-    return any("=" not in p for p in split_params(head)[1:])
 
 
 def encode_line(raw: str, version: str, *, from_21: bool = False) -> str:

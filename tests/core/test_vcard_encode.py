@@ -7,7 +7,7 @@ import base64
 import pytest
 from conftest import vcard_corpus
 from rolo.core.vcard import iter_file
-from rolo.core.vcard_encode import encode_line, has_legacy_syntax, iso_form
+from rolo.core.vcard_encode import encode_line, iso_form
 
 GIF = base64.b64encode(b"GIF89a\x01\x00\x01\x00\x00\x00\x00,").decode()
 
@@ -52,11 +52,6 @@ def test_encode_line(raw: str, v3: str, v4: str) -> None:
     assert encode_line(raw, "4.0") == v4
     # The 3.0 form is what the importer keeps: the 4.0 export of it is the same as of the original.
     assert encode_line(v3, "4.0") == v4 and encode_line(v4, "3.0") == v3
-
-
-def test_legacy_syntax_is_seen_in_the_head_only() -> None:
-    assert has_legacy_syntax("TEL;CELL:1") and has_legacy_syntax("NOTE;CHARSET=UTF-8:x")
-    assert not has_legacy_syntax("NOTE:;CHARSET=UTF-8;QUOTED-PRINTABLE") and not has_legacy_syntax("X-A:b")
 
 
 def test_iso_form_round_trips_between_basic_and_extended() -> None:
