@@ -19,7 +19,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 # git-ignored folder. Skipped without a word where node is absent (the test then skips, saying why).
 ICALJS := .node/node_modules/ical.js/package.json
 $(ICALJS):
-	@if command -v npm >/dev/null; then npm install -s --prefix .node --no-audit --no-fund ical.js@2; fi
+	@if command -v npm >/dev/null; then npm install -s --prefix .node --no-audit --no-fund ical.js@2 \
+		|| echo "npm could not install ical.js: tests/cli/test_vcard_strict_readers.py will say why"; fi
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

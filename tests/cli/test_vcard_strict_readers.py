@@ -58,16 +58,19 @@ class IcalJs:
 
 
 @pytest.fixture(scope="session")
-def icaljs() -> Iterator[IcalJs]:
-    """ical.js in one node process for the whole session."""
+def icaljs() -> Iterator[IcalJs | None]:
+    """ical.js in one node process for the whole session; None where node is absent."""
     if NODE is None:
-        pytest.skip("node is not installed: the second strict reader (ical.js) runs on node")
+        yield None
+        return
     if not (NODE_MODULES / "ical.js").is_dir():
         # `make test` installs it; a bare `pytest` after a fresh clone does the same here.
         npm = shutil.which("npm")
         assert npm, "node is installed without npm: cannot install ical.js (make test does it)"
-        subprocess.run([npm, "install", "--prefix", str(REPO / ".node"), "--no-audit", "--no-fund",
-                        "--silent", "ical.js@2"], check=True, timeout=300)
+        run = subprocess.run([npm, "install", "--prefix", str(REPO / ".node"), "--no-audit", "--no-fund",
+                              "--silent", "ical.js@2"], capture_output=True, text=True, timeout=300)
+        if run.returncode != 0:
+            pytest.fail(f"npm could not install ical.js into .node/: {run.stderr.strip()[-500:]}")
     reader = IcalJs()
     yield reader
     reader.close()
@@ -134,7 +137,8 @@ def vobject_error(text: str) -> str | None:
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.name) for p in vcard_corpus()] or [NO_CORPUS])
-def test_strict_readers_accept_the_export(path: Path, rolo: Rolo, icaljs: IcalJs, tmp_path: Path) -> None:
+def test_strict_readers_accept_the_export(path: Path, rolo: Rolo, icaljs: IcalJs | None, tmp_path: Path
+                                          ) -> None:
     rolo("import", str(path), "--json", ok=False)  # the corpus's broken cards are refused; the rest import
     imported = len(rolo.json("list"))
     refused = []
@@ -145,13 +149,15 @@ def test_strict_readers_accept_the_export(path: Path, rolo: Rolo, icaljs: IcalJs
         assert text.count("BEGIN:VCARD\r\n") == imported
         if error := vobject_error(text):
             refused.append(f"{version} vobject: {error}")
-        answer = icaljs.read(export)
+        answer = icaljs.read(export) if icaljs else {"error": None, "cards": imported}
         if answer["error"]:
             refused.append(f"{version} ical.js: {answer['error'][:300]}")
         elif answer["cards"] != imported:
             refused.append(f"{version} ical.js read {answer['cards']} of {imported} cards")
         refused += [f"{version} grammar: {e}" for e in grammar_errors(text, version)]
     assert not refused, "\n".join(refused)
+    if icaljs is None:  # vobject and the grammar check have passed; the second reader could not run
+        pytest.skip("node is not installed: the second strict reader (ical.js) runs on node")
 
 
 KHARD = shutil.which("khard", path=str(Path(sys.executable).parent)) or shutil.which("khard")
