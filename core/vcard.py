@@ -52,7 +52,8 @@ from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
 from rolo.core.labels import label_from_types, unwrap_apple
 from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, LogEntry, PhoneEntry, UrlEntry
-from rolo.core.vcard_encode import ORIGINAL_ENCODING, ORIGINAL_NAME, as_shadow, encode_line, entry_shadow, original_name
+from rolo.core.vcard_encode import (ORIGINAL_ENCODING, ORIGINAL_NAME, as_shadow, encode_line, entry_shadow,
+                                    original_name)
 from rolo.core.vcard_repair import (
     LogicalLine,
     decode_base64,
@@ -469,7 +470,8 @@ def _read_prop(line: LogicalLine) -> _Prop:
         short = line.text if len(line.text) <= 60 else line.text[:57] + "..."
         raise VCardError(f"line {line.number} '{short}' cannot be parsed") from None
     prop = _Prop(line.text, group, name.upper(), {}, [], value)
-    recode = prop.name in _RECODED or parsed is not line.text or "_" in name or (group is not None and "_" in group)
+    recode = (prop.name in _RECODED or parsed is not line.text or "_" in name
+              or (group is not None and "_" in group))
     qp = False
     for pname, *values in params:
         key = pname.upper()
@@ -489,7 +491,7 @@ def _read_prop(line: LogicalLine) -> _Prop:
                 prop.types += [x.upper() for x in split]
     if prop.params:
         recode = recode or "CHARSET" in prop.params or "ENCODING" in prop.params
-        if ORIGINAL_NAME in prop.params:  # a line rolo renamed on export (vcard_encode) stands for its original
+        if ORIGINAL_NAME in prop.params:  # a line rolo renamed on export stands for its original
             prop.name, recode = original_name(prop.name, prop.params), True
             if ORIGINAL_ENCODING in prop.params:
                 prop.params.setdefault("ENCODING", []).extend(prop.params[ORIGINAL_ENCODING])

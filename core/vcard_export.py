@@ -83,7 +83,8 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
         card.add("kind" if v4 else "x-addressbookserver-kind").value = record.kind
     groups = _Groups(record.extras)
     for e in record.emails:
-        shadow = shadows.take_entry("EMAIL", lambda r, e=e: bool(r.emails) and r.emails[0].address == e.address)
+        shadow = shadows.take_entry("EMAIL", lambda r, e=e: bool(r.emails)
+                                    and r.emails[0].address == e.address)
         _add_typed(card, "email", e.address, e.label, e.primary, "emails", v4, groups, shadow)
     for p in record.phones:
         shadow = shadows.take_entry("TEL", lambda r, p=p: bool(r.phones) and r.phones[0].number == p.number)
@@ -112,7 +113,7 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
         line = card.add(_LOG_PROPERTY.lower())
         line.value = entry.text
         line.params["X-AT"] = [entry.at]
-        if entry.source and entry.source != log_source_key(entry.at, entry.text):  # else derived again on read
+        if entry.source and entry.source != log_source_key(entry.at, entry.text):  # else derived on read
             line.params["X-SOURCE"] = [entry.source]
     if record.updated_at:
         card.add("rev").value = re.sub(r"[-:]", "", record.updated_at) if v4 else record.updated_at
@@ -120,7 +121,7 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
     # write unfolded lines, and fold every line here.
     lines = card.serialize(validate=False, lineLength=1_000_000_000).split("\r\n")
     assert lines[-2:] == ["END:VCARD", ""], "vobject always closes the card"
-    # Kept lines with 2.1 syntax or invalid names made valid for the version; shadows are not lines of their own.
+    # Kept lines spelled for the version (2.1 syntax, invalid names); shadows are not lines of their own.
     kept = [encode_line(x, version) for x in [*written, *(x for x in record.extras if not is_shadow(x))]]
     lines[-2:-1] = ([_photo_line(record, v4)] if record.photo else []) + kept + ["END:VCARD"]
     return "".join(fold_line(x) for x in lines[:-1])

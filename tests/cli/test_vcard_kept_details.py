@@ -1,4 +1,4 @@
-"""What a card says beyond the book's fields survives `rolo import` -> `rolo export` -> `rolo import` (issue 11).
+"""What a card says beyond the book's fields survives import -> export -> import (issue 11).
 
 Each case is a small card as some program writes it. It is imported into a book, exported as 3.0 and as 4.0,
 and each export is imported into a fresh book and exported again: the lines named by the case must be in
@@ -106,7 +106,8 @@ def test_starred_is_written_and_read_back(rolo: Rolo, tmp_path: Path) -> None:
 
 def test_an_edited_value_is_written_as_edited_not_as_the_card_had_it(rolo: Rolo, tmp_path: Path) -> None:
     source = tmp_path / "card.vcf"
-    source.write_text(card("4.0", "FN:James Doe", 'N;SORT-AS="Doe,James";LANGUAGE=en:Doe;John;Richter,James;;',
+    source.write_text(card("4.0", "FN:James Doe",
+                           'N;SORT-AS="Doe,James";LANGUAGE=en:Doe;John;Richter,James;;',
                            "NICKNAME:Nick1,Nick2", "item2.ADR;TYPE=home:;;1 Main St;Springfield;;;",
                            "item2.X-ABADR:us"), encoding="utf-8")
     rolo("import", str(source))
@@ -115,5 +116,5 @@ def test_an_edited_value_is_written_as_edited_not_as_the_card_had_it(rolo: Rolo,
     assert "N:Smith;John;Richter James;;" in lines  # the book's N: the card's SORT-AS was for Doe
     assert not any(x.startswith(("N;", "NICKNAME:Nick1")) for x in lines)
     assert "NICKNAME:Jim" in lines
-    assert "item2.ADR;TYPE=home:;;1 Main St;Springfield;;;" in lines  # the address is unchanged: kept as it was
+    assert "item2.ADR;TYPE=home:;;1 Main St;Springfield;;;" in lines  # unchanged: kept as it was
     assert not any("X-ROLO-SHADOW" in x for x in lines)

@@ -117,7 +117,8 @@ def test_grammar_check_finds_what_it_names() -> None:
     assert [e.split(":")[0] for e in grammar_errors(bad, "3.0")] == [
         "invalid property name", "parameter without NAME=value", "CHARSET parameter", "quoted-printable",
         "ENCODING=BASE64 in 3.0"]
-    good = 'ADR;LABEL="1 Main St\\nTown";TYPE=home,work:;;1 Main St;Town;;;\r\nPHOTO;ENCODING=b;TYPE=JPEG:AA\r\n'
+    good = ('ADR;LABEL="1 Main St\\nTown";TYPE=home,work:;;1 Main St;Town;;;\r\n'
+            "PHOTO;ENCODING=b;TYPE=JPEG:AA\r\n")
     assert grammar_errors(good, "3.0") == []
     assert grammar_errors(good, "4.0") == ["ENCODING=B in 4.0: PHOTO;ENCODING=b;TYPE=JPEG:AA"]
 
