@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import vobject  # type: ignore[import-untyped]
+from rolo.core.errors import VCardError
 from rolo.core.labels import types_for_label
 from rolo.core.record import ContactRecord
-from rolo.core.errors import VCardError
 from rolo.core.vcard import (_GROUP, _LOG_PROPERTY, _STARRED_PROPERTY, _Mapper, _Prop, _read_prop, _sniff,
                              log_source_key)
 from rolo.core.vcard_encode import SHADOW, encode_line, is_shadow, iso_form, unshadow
