@@ -59,6 +59,16 @@ _MKCOL = """<?xml version="1.0" encoding="utf-8"?>
 </prop></set></mkcol>"""
 
 
+def _die_with_parent() -> None:
+    """In the child, before Radicale starts: have Linux stop it when its parent dies, however the parent
+    ends (`rolo emulate` killed with SIGTERM or SIGKILL would otherwise leave Radicale running)."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def free_port() -> int:
     """A port nobody listens on at this moment."""
     with socket.socket() as probe:
@@ -93,7 +103,8 @@ class RadicaleServer:
         self.log_path = self.folder / "radicale.log"
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(config)],
-                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         self.url = f"http://127.0.0.1:{self.port}/"
         self.api_key = f"{USER}:{self.password}"
         self.username = USER

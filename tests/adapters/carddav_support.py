@@ -32,11 +32,19 @@ _NO_SYNC = re.compile(rb"<(?:\w+:)?sync-token>[^<]*</(?:\w+:)?sync-token>"
 _HOP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "content-encoding"}
 
 
+# Each test module that imports these fixtures gets its own copy of them, so a session fixture alone would
+# start one Radicale per module: the servers are kept here, one per process, and stopped at session end.
+_SHARED: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServer]:
+def radicale(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> RadicaleServer:
     """The session's Radicale (one process for every CardDAV test of this worker)."""
-    with RadicaleServer(folder=tmp_path_factory.mktemp("radicale"), max_card_bytes=100_000) as server:
-        yield server
+    if "radicale" not in _SHARED:
+        server = RadicaleServer(folder=tmp_path_factory.mktemp("radicale"), max_card_bytes=100_000)
+        _SHARED["radicale"] = server
+        request.addfinalizer(server.stop)
+    return _SHARED["radicale"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -132,11 +140,13 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def fault_proxy(radicale: RadicaleServer) -> Iterator[FaultProxy]:
+def fault_proxy(radicale: RadicaleServer, request: pytest.FixtureRequest) -> FaultProxy:
     """The session's fault proxy in front of Radicale (use through `carddav_side`, which calms it)."""
-    proxy = FaultProxy(radicale.url)
-    yield proxy
-    proxy.close()
+    if "proxy" not in _SHARED:
+        proxy = FaultProxy(radicale.url)
+        _SHARED["proxy"] = proxy
+        request.addfinalizer(proxy.close)
+    return _SHARED["proxy"]  # type: ignore[no-any-return]
 
 
 class CardDavSide:
