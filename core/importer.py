@@ -101,6 +101,25 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def _refuse_uid_reuse(results: Iterator[CardResult]) -> Iterator[CardResult]:
+    """Refuse a card whose UID an earlier, different card of the same file has. Both would be one contact,
+    the later card silently replacing the earlier one, and every re-import of the file would flip between
+    them. An identical card again is harmless (it comes back unchanged) and goes through."""
+    seen: dict[str, tuple[int, str]] = {}  # uid -> (card number, card hash), for the current file
+    source = None
+    for result in results:
+        if result.source != source:
+            seen, source = {}, result.source
+        if result.record is not None:
+            uid = result.record.uid
+            first = seen.setdefault(uid, (result.index, result.source_hash))
+            if first[1] != result.source_hash:
+                result = replace(result, record=None, error=(
+                    f"UID {uid} again (card {first[0]} has it, with other values): not imported, as one UID is "
+                    f"one contact; give this card a UID of its own"))
+        yield result
+
+
 def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                  on_card: Callable[[Any], None] | None = None, parse_workers: int = 0,
                  source: str | None = None, overwrite: bool = False) -> ImportReport:
@@ -122,7 +141,7 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
             except OSError as exc:
                 report.failures.append({"file": str(path), "card": None, "reason": exc.strerror or str(exc)})
 
-    for batch in _batches(cards(), batch_size):
+    for batch in _batches(_refuse_uid_reuse(cards()), batch_size):
         readable = [r for r in batch if r.record is not None]
         with book.transaction() as tx:  # one transaction per batch: a crash loses at most this batch
             outcomes = import_cards(tx, [(r.record, r.source_hash, r.rev, sources.get(r.source, r.source))

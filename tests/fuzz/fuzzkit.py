@@ -74,7 +74,7 @@ def mutated_seeds(draw: st.DrawFn) -> bytes:
     data = bytearray(draw(st.sampled_from(SEEDS)))
     for _ in range(draw(st.integers(1, 6))):
         kind = draw(st.sampled_from(["insert", "delete", "line", "double", "swap", "truncate", "ends", "prop",
-                                     "nest", "recode"]))
+                                     "nest", "recode", "card-again"]))
         at = draw(st.integers(0, len(data)))
         if kind == "insert":
             data[at:at] = draw(_junk | st.sampled_from([b"\r\n ", b"\x00", b"\xff\xfe", b"BEGIN:VCARD\r\n",
@@ -91,6 +91,13 @@ def mutated_seeds(draw: st.DrawFn) -> bytes:
             codec = draw(st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig", "cp1252",
                                           "shift_jis"]))
             data = bytearray(bytes(data).decode("utf-8", "replace").encode(codec, "replace"))
+        elif kind == "card-again":  # a card repeated later in the file, perhaps changed
+            cards = bytes(data).split(b"END:VCARD")
+            if len(cards) > 1:
+                card = draw(st.sampled_from(cards[:-1])) + b"END:VCARD\r\n"
+                if draw(st.booleans()):
+                    card = card.replace(b"FN:", b"FN:Changed ", 1)
+                data += b"\r\n" + card
         elif kind == "ends":
             data = bytearray(bytes(data).replace(b"\r\n", draw(st.sampled_from(LINE_ENDS)).encode()))
         else:

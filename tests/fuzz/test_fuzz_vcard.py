@@ -49,6 +49,8 @@ def fuzz_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @given(data=vcard_inputs)
 def test_every_input_is_imported_or_refused_with_a_reason(fuzz_book, tmp_path, data):
     _import(fuzz_book, tmp_path / "fuzzed.vcf", data)
+    again = _import(fuzz_book, tmp_path / "fuzzed.vcf", data)  # the same file again changes nothing
+    assert (again["created"], again["updated"]) == (0, 0), again
     db = sqlite3.connect(fuzz_book)
     try:
         assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
@@ -63,3 +65,5 @@ def test_a_former_crasher_is_imported_or_refused_with_a_reason(case, tmp_path):
     book = tmp_path / "book.db"
     report = _import(book, tmp_path / case.name, case.read_bytes())
     assert report["created"] + report["failed"] >= 1, report  # it was read as something
+    again = _import(book, tmp_path / case.name, case.read_bytes())
+    assert (again["created"], again["updated"], again["failed"]) == (0, 0, report["failed"]), again
