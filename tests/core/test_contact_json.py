@@ -68,4 +68,5 @@ def test_real_world_vcards_list_the_same_both_ways(book):
 def test_list_json_on_a_pipe_is_the_contact_objects(rolo, varied):
     piped = json.loads(rolo("list", "--json").stdout)  # CliRunner's stdout is not a terminal
     assert piped == [r.to_json() for r in varied.contacts()]
-    assert json.loads(rolo("list", "--json", "--label", "nosuch").stdout) == []
+    typo = rolo("list", "--json", "--label", "nosuch", ok=False)  # a label nobody has is a typo, said so
+    assert typo.exit_code == 1 and typo.stdout == "" and "no label named 'nosuch'" in typo.stderr
