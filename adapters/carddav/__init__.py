@@ -127,6 +127,7 @@ class CardDavAdapter(Adapter):
         self._seen_before = SeenCards()  # cards (href, etag) earlier runs saw (from the memo)
         self._seen_now = SeenCards()  # cards this run listed or wrote
         self._listed_all = False  # this run listed the address book completely
+        self._listed: dict[str, str] = {}  # href -> etag of every card this run's listing named
         self._pending: list[LazyRecord] = []
         self._fields_read = False  # the address book's custom-fields property read this run
         self._fields_on_server = False  # the server keeps it
@@ -272,6 +273,7 @@ class CardDavAdapter(Adapter):
                 self.sync_collection = False
         if self.sync_collection is False:
             changed, new_token = self.dav.list_etags(book.href), None
+        self._listed.update(changed)
         # cards seen before with the same etag come lazily (`records.py`): the engine rarely reads them
         known = {h: e for h, e in changed.items() if (h, e) in self._seen_before}
         records, unreadable = self._fetch(book, {h: e for h, e in changed.items() if h not in known})
@@ -408,8 +410,10 @@ class CardDavAdapter(Adapter):
         self._ready()
         with self._lock:
             current = self._cards.get(remote_id)
-        etag = current[0] if current else None
-        if current is None:
+        # the etag the engine decided on: read or listed this run; else (unchanged since the sync-token, so
+        # not listed) the card's current one
+        etag = current[0] if current else self._listed.get(remote_id)
+        if etag is None:
             found = self.dav.get(remote_id)
             if found is None:
                 return

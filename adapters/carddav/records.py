@@ -44,6 +44,9 @@ class LazyRecord(RemoteRecord):
     def data(self, value: dict[str, Any]) -> None:
         self.loaded = value
 
+    def __repr__(self) -> str:  # the dataclass's would read (and so fetch) `data`
+        return f"LazyRecord(id={self.id!r}, version={self.version!r}, loaded={self.loaded is not None})"
+
 
 class SeenCards:
     """Digests of (href, etag) of cards seen (read or written)."""
