@@ -34,6 +34,7 @@ XML = {"Content-Type": "application/xml; charset=utf-8"}
 VCARD = "text/vcard; charset=utf-8"
 WELL_KNOWN = "/.well-known/carddav"
 _REDIRECTS = 5
+_SYNC_PAGES = 1000  # sync-collection answers cut short (507) followed at most
 
 
 @dataclass(frozen=True)
@@ -204,29 +205,41 @@ class CardDavClient:
     def sync_collection(self, collection: str, token: str | None
                         ) -> tuple[dict[str, str], list[str], str | None]:
         """RFC 6578: (changed cards with their etags, removed hrefs, the new token) since `token` (None: all).
+        A server that cuts its answer short (the collection's own response a 507, RFC 6578 3.6) is asked
+        again from the token it gave, until it has said everything.
 
         Raises:
             InvalidSyncToken: the server no longer knows `token`.
         """
-        try:
-            answer = self._multistatus("REPORT", collection, dav.sync_collection_body(token), "0")
-        except (RemoteRejected, AdapterAuthError) as err:
-            # the valid-sync-token precondition fails with a 403 (RFC 6578 3.2), which the shared layer
-            # reads as an auth error: a real one fails the complete listing that follows all the same
-            status = err.status if isinstance(err, RemoteRejected) else 403
-            if token and status in (403, 409, 412):
-                raise InvalidSyncToken(str(err), adapter=ADAPTER, status=status, code="sync_token") from None
-            raise
         changed: dict[str, str] = {}
         removed: list[str] = []
-        for r in answer.responses:
-            if r.href.rstrip("/") == collection.rstrip("/") or r.href.endswith("/"):
-                continue
-            if r.status == 404:
-                removed.append(r.href)
-            elif etag := r.text(dav.GETETAG):
-                changed[r.href] = etag
-        return changed, removed, answer.sync_token
+        for _ in range(_SYNC_PAGES):
+            try:
+                answer = self._multistatus("REPORT", collection, dav.sync_collection_body(token), "0")
+            except (RemoteRejected, AdapterAuthError) as err:
+                # the valid-sync-token precondition fails with a 403 (RFC 6578 3.2), which the shared layer
+                # reads as an auth error: a real one fails the complete listing that follows all the same
+                status = err.status if isinstance(err, RemoteRejected) else 403
+                if token and status in (403, 409, 412):
+                    raise InvalidSyncToken(str(err), adapter=ADAPTER, status=status, code="sync_token") from None
+                raise
+            truncated = False
+            for r in answer.responses:
+                if r.href.rstrip("/") == collection.rstrip("/") or r.href.endswith("/"):
+                    truncated = truncated or r.status == 507
+                    continue
+                if r.status == 404:
+                    removed.append(r.href)
+                    changed.pop(r.href, None)
+                elif etag := r.text(dav.GETETAG):
+                    changed[r.href] = etag
+            if not truncated:
+                return changed, removed, answer.sync_token
+            if not answer.sync_token or answer.sync_token == token:
+                break  # cut short with no way on: never pass part of a listing off as all of it
+            token = answer.sync_token
+        raise RemoteRejected(f"{ADAPTER}: {collection} kept cutting its sync-collection answer short",
+                             adapter=ADAPTER, status=507, code="truncated")
 
     def multiget(self, collection: str, hrefs: Iterable[str]) -> list[tuple[str, str | None, str]]:
         """(href, etag, card text) of these cards, in one addressbook-multiget REPORT; a card gone since is

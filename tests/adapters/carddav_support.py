@@ -80,6 +80,7 @@ class FaultProxy(http.server.ThreadingHTTPServer):
         with self.lock:
             self.status, self.every, self.count, self.delay = 0, 0, 0, 0.0
             self.no_sync_collection = False  # True: behave as a server without RFC 6578
+            self.cut_sync_collection = False  # True: cut sync-collection answers short (507), no way on
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) answered
 
     def fault(self) -> int:
@@ -92,6 +93,17 @@ class FaultProxy(http.server.ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         self.client.close()
+
+
+def _cut_short(content: bytes, path: str, request: bytes) -> bytes:
+    """A sync-collection answer with only its first card, a 507 for the collection itself (RFC 6578 3.6),
+    and the token it was asked from: a server that cannot say the rest."""
+    asked = re.search(rb"<(?:\w+:)?sync-token>([^<]*)<", request)
+    first = re.search(rb"<(?:\w+:)?response>.*?</(?:\w+:)?response>", content, re.S)
+    token = asked.group(1) if asked else b""
+    return (b'<?xml version="1.0"?><multistatus xmlns="DAV:">' + (first.group(0) if first else b"")
+            + b"<response><href>" + path.encode() + b"</href><status>HTTP/1.1 507 Insufficient Storage</status>"
+            + b"</response><sync-token>" + token + b"</sync-token></multistatus>")
 
 
 class _ProxyHandler(http.server.BaseHTTPRequestHandler):
@@ -123,6 +135,8 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             return
         proxy.requests.append((self.command, self.path, response.status_code))
         content = response.content
+        if proxy.cut_sync_collection and self.command == "REPORT" and b"sync-collection" in body:
+            content = _cut_short(content, self.path, body)
         if proxy.no_sync_collection and self.command == "PROPFIND":
             content = _NO_SYNC.sub(b"", content)  # nor the sync-token property, nor the report listed
         self._answer(response.status_code,

@@ -216,6 +216,18 @@ def test_a_forgotten_sync_token_means_a_complete_listing(carddav_side) -> None:
     assert changes.complete and len(changes.records) == 1 and changes.bookmark
 
 
+def test_a_listing_cut_short_fails_the_run_and_deletes_nothing(book, carddav_side, config_file,
+                                                               fault_proxy) -> None:
+    for i in range(3):
+        book.add(person(f"u{i}", "Person", str(i), f"p{i}@example.com"))
+    sync(book, config_file)
+    fault_proxy.cut_sync_collection = True
+    with pytest.raises(RemoteRejected, match="cutting its sync-collection answer short"):
+        sync(book, config_file)
+    fault_proxy.cut_sync_collection = False
+    assert len(book.contacts()) == 3 and sync(book, config_file).counts == {}
+
+
 # -- auth and secrets ------------------------------------------------------------------------------------------
 def test_a_wrong_password_is_one_auth_error_without_the_secret(book, carddav_side, rolo_home, monkeypatch) -> None:
     config = configure(rolo_home, carddav_side.url, "rolo:not-the-password", monkeypatch)
