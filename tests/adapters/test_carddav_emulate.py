@@ -34,7 +34,8 @@ def _alive(pid: int) -> bool:
 
 
 def test_the_emulator_serves_a_sync_and_stops_with_rolo(tmp_path: Path) -> None:
-    env = {**os.environ, "ROLO_HOME": str(tmp_path)}
+    # TMPDIR: the folder Radicale leaves behind when rolo is killed goes with tmp_path
+    env = {**os.environ, "ROLO_HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
     server = subprocess.Popen([str(BIN / "rolo"), "emulate", "carddav", "--port", "0", "--json"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
