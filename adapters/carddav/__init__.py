@@ -110,7 +110,7 @@ class CardDavAdapter(Adapter):
         except ValueError:
             raise UserError(f"{self.remote}: option workers must be a number") from None
         chosen = (values.get("addressbook") or "").strip()
-        self.chosen = _collection_path(chosen) if chosen else None
+        self.chosen = _collection_path(chosen, url) if chosen else None
         try:
             self.http = dav_http(client, base_url=url, token=token, auth=auth,
                                  username=(values.get("username") or "").strip() or None,
@@ -494,9 +494,13 @@ def _json_list(text: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _collection_path(value: str) -> str:
-    path = urlsplit(value).path if "://" in value else value
-    return "/" + path.strip("/") + "/"
+def _collection_path(value: str, url: str) -> str:
+    """The address book option as a path on the remote's server, or a URL when it is on another host."""
+    parts = urlsplit(value)
+    path = "/" + (parts.path if "://" in value else value).strip("/") + "/"
+    if "://" in value and parts.netloc != urlsplit(url).netloc:
+        return f"{parts.scheme}://{parts.netloc}{path}"
+    return path
 
 
 def _listed(books: list[AddressBook]) -> str:

@@ -112,10 +112,25 @@ class CardDavClient:
                                  f"{response.status_code}, not a multistatus (is this a CardDAV server?)",
                                  adapter=ADAPTER, status=response.status_code, code="not_dav")
         try:
-            return dav.parse_multistatus(response.content)
+            answer = dav.parse_multistatus(response.content)
         except dav.DavParseError as exc:
             raise RemoteRejected(f"{ADAPTER}: {method} {redact_url(self.http.url(path))}: {exc}",
                                  adapter=ADAPTER, status=response.status_code, code="invalid_xml") from None
+        if "://" in path:  # an address book on another host: its members' hrefs are paths there
+            for r in answer.responses:
+                r.href = origin(path) + r.href
+        return answer
+
+    def _reachable(self, href: str) -> str | None:
+        """Where a discovered href leads: a path on this server, a URL on a host of the same domain (iCloud's
+        pNN-contacts.icloud.com beside contacts.icloud.com), or None for any other host (the credentials are
+        not sent there)."""
+        if "://" not in href:
+            return href
+        here, there = urlsplit(self.http.base_url), urlsplit(href)
+        if there.netloc == here.netloc:
+            return there.path or "/"
+        return href if _same_domain(here.hostname or "", there.hostname or "") else None
 
     def propfind(self, path: str, *props: str, depth: str = "0") -> dav.Multistatus:
         """PROPFIND these properties (ElementTree tags) at `path`."""
@@ -137,21 +152,24 @@ class CardDavClient:
         here = found[0] if found else dav.DavResponse(base)
         if here.is_addressbook():
             return [_book(here)]
-        homes = here.hrefs(dav.ADDRESSBOOK_HOME_SET)
-        principals = here.hrefs(dav.CURRENT_USER_PRINCIPAL)
+        homes = self._places(here, dav.ADDRESSBOOK_HOME_SET)
+        principals = self._places(here, dav.CURRENT_USER_PRINCIPAL)
         if not homes and not principals:
             context = self._well_known()
             if context is not None:
                 answer = self.propfind(context, dav.CURRENT_USER_PRINCIPAL).responses
-                principals = answer[0].hrefs(dav.CURRENT_USER_PRINCIPAL) if answer else []
+                principals = self._places(answer[0], dav.CURRENT_USER_PRINCIPAL) if answer else []
         for principal in principals[:1]:
             answer = self.propfind(principal, dav.ADDRESSBOOK_HOME_SET).responses
-            homes = answer[0].hrefs(dav.ADDRESSBOOK_HOME_SET) if answer else []
+            homes = self._places(answer[0], dav.ADDRESSBOOK_HOME_SET) if answer else []
         books: list[AddressBook] = []
         for home in homes:
             listing = self.propfind(home, dav.RESOURCETYPE, dav.DISPLAYNAME, dav.SUPPORTED_ADDRESS_DATA, depth="1")
             books += [_book(r) for r in listing.responses if r.is_addressbook()]
         return books
+
+    def _places(self, response: dav.DavResponse, name: str) -> list[str]:
+        return [place for href in response.hrefs(name) if (place := self._reachable(href)) is not None]
 
     def _well_known(self) -> str | None:
         """Where `/.well-known/carddav` leads (a path), following its redirects; None when it leads nowhere."""
@@ -303,6 +321,21 @@ def _book(response: dav.DavResponse) -> AddressBook:
 
 
 def _quoted(href: str) -> str:
-    """A decoded path as it goes on the wire (percent-encoded, slashes kept)."""
+    """A decoded path (or URL) as it goes on the wire (the path percent-encoded, slashes kept)."""
+    if "://" in href:
+        parts = urlsplit(href)
+        return f"{parts.scheme}://{parts.netloc}{_quoted(parts.path)}"
     return quote(href, safe="/@:+,;=~!$&'()*")
 
+
+def _same_domain(here: str, there: str) -> bool:
+    """Whether a discovered host may be given the credentials: the same host, one under it, or one beside it
+    under its parent domain (`p42-contacts.icloud.com` for `contacts.icloud.com`; not `evil.co.uk` for
+    `dav.example.co.uk`, whose parent `example.co.uk` it is not under). IP addresses only when equal."""
+    here, there = here.lower(), there.lower()
+    if here == there:
+        return True
+    if not here or not there or here.replace(".", "").isdigit() or there.replace(".", "").isdigit():
+        return False
+    parent = here.split(".", 1)[1] if "." in here else ""
+    return there.endswith("." + here) or ("." in parent and there.endswith("." + parent))

@@ -112,7 +112,7 @@ class DavResponse:
         element = self.props.get(name)
         if element is None:
             return []
-        return [normal_href(h.text) for h in element.iter(tag(DAV, "href")) if h.text and h.text.strip()]
+        return [target(h.text) for h in element.iter(tag(DAV, "href")) if h.text and h.text.strip()]
 
     def reports(self) -> set[str] | None:
         """The REPORTs the resource says it supports (tags), or None when it does not say."""
@@ -141,6 +141,17 @@ def normal_href(href: str) -> str:
     if "://" in text:
         text = urlsplit(text).path
     return unquote(text)
+
+
+def target(href: str) -> str:
+    """An href that points elsewhere (a principal, a home set): a percent-decoded path, or a full URL
+    (`scheme://host/decoded-path`) when the server names another place (iCloud's homes live on a host of
+    their own)."""
+    text = href.strip()
+    if "://" not in text:
+        return unquote(text)
+    parts = urlsplit(text)
+    return f"{parts.scheme}://{parts.netloc}{unquote(parts.path)}"
 
 
 def _status_code(element: ET.Element | None) -> int | None:

@@ -81,6 +81,7 @@ class FaultProxy(http.server.ThreadingHTTPServer):
             self.status, self.every, self.count, self.delay = 0, 0, 0, 0.0
             self.no_sync_collection = False  # True: behave as a server without RFC 6578
             self.cut_sync_collection = False  # True: cut sync-collection answers short (507), no way on
+            self.home_elsewhere = ""  # an origin (http://host:port) the proxy says the address books live on
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) answered
 
     def fault(self) -> int:
@@ -137,6 +138,9 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         content = response.content
         if proxy.cut_sync_collection and self.command == "REPORT" and b"sync-collection" in body:
             content = _cut_short(content, self.path, body)
+        if proxy.home_elsewhere and self.command == "PROPFIND":  # the home set on another host (iCloud's way)
+            content = re.sub(rb"(<(?:\w+:)?addressbook-home-set><(?:\w+:)?href>)(/[^<]*)",
+                             lambda m: m.group(1) + proxy.home_elsewhere.encode() + m.group(2), content)
         if proxy.no_sync_collection and self.command == "PROPFIND":
             content = _NO_SYNC.sub(b"", content)  # nor the sync-token property, nor the report listed
         self._answer(response.status_code,

@@ -66,6 +66,42 @@ def test_discovery_from_the_server_root_or_the_well_known_url(radicale: Radicale
         assert addressbook in found, start
 
 
+def test_a_home_on_another_host_of_the_domain_is_followed_and_a_foreign_one_is_not(
+        radicale: RadicaleServer, fault_proxy: FaultProxy, addressbook: str, book: Book, rolo_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fault_proxy.calm()
+    direct = radicale.url.rstrip("/")  # the same host on another port: where the proxy says the home is
+    fault_proxy.home_elsewhere = direct
+    with httpx.Client(timeout=10) as client:
+        found = {b.href for b in CardDavClient(dav_http(client, base_url=fault_proxy.url, token=radicale.api_key),
+                                               "/").discover()}
+        assert direct + addressbook in found
+        fault_proxy.home_elsewhere = "http://localhost:1"  # another host name: never given the password
+        assert CardDavClient(dav_http(client, base_url=fault_proxy.url, token=radicale.api_key), "/").discover() == []
+    fault_proxy.calm()
+    config = configure(rolo_home, fault_proxy.url, radicale.api_key, monkeypatch, addressbook=direct + addressbook)
+    book.add(person("u1", "Ada", "Lovelace", "ada@example.com"))
+    assert sync(book, config).counts == {"remote_created": 1}
+    assert sync(book, config).counts == {}
+    (href,) = [link.remote_id for link in book.sync_state.links("phone")]
+    assert href.startswith(direct + addressbook)
+
+
+@pytest.mark.parametrize(("here", "there", "trusted"), [
+    ("contacts.icloud.com", "p42-contacts.icloud.com", True),
+    ("dav.example.com", "dav.example.com", True),
+    ("example.com", "dav.example.com", True),
+    ("dav.example.co.uk", "evil.co.uk", False),
+    ("contacts.icloud.com", "icloud.com.evil.example", False),
+    ("127.0.0.1", "127.0.0.2", False),
+    ("localhost", "127.0.0.1", False),
+])
+def test_which_hosts_discovery_may_follow(here: str, there: str, trusted: bool) -> None:
+    from rolo.adapters.carddav.client import _same_domain
+
+    assert _same_domain(here, there) is trusted
+
+
 def test_several_address_books_must_be_chosen_and_remote_test_lists_them(
         radicale: RadicaleServer, addressbook: str, rolo_home: Path, monkeypatch: pytest.MonkeyPatch,
         book: Book) -> None:
