@@ -1,7 +1,7 @@
 """WebDAV and CardDAV XML: the request bodies rolo sends and the multistatus answers it reads.
 
-Built and parsed with the standard library's ElementTree (a server's answer is data, never trusted: no
-entities are expanded by ElementTree's expat parser beyond the predefined ones). Only what the adapter needs:
+Built with the standard library's ElementTree; answers parsed with defusedxml's (a server's answer is
+data, never trusted: a DTD, entity or external reference in it is refused). Only what the adapter needs:
 
 - `propfind_body(*props)`: a PROPFIND asking for the given properties (`DAV:getetag`, `DAV:sync-token`...);
 - `sync_collection_body(token)`: an RFC 6578 `sync-collection` REPORT (an empty token: everything);
@@ -14,6 +14,9 @@ entities are expanded by ElementTree's expat parser beyond the predefined ones).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -169,9 +172,11 @@ class DavParseError(ValueError):
 def parse_multistatus(body: bytes | str) -> Multistatus:
     """Every response of a multistatus answer; raise DavParseError when the body is not one."""
     try:
-        root = ET.fromstring(body)
+        root = safe_xml.fromstring(body)
     except ET.ParseError as exc:
         raise DavParseError(f"not XML ({exc})") from None
+    except DefusedXmlException as exc:
+        raise DavParseError(f"refused ({type(exc).__name__})") from None
     if root.tag != tag(DAV, "multistatus"):
         raise DavParseError(f"not a multistatus but {root.tag}")
     responses = []

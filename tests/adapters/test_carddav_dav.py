@@ -32,7 +32,12 @@ def test_multistatus_answers_are_read(name: str) -> None:
     assert answer.sync_token == token
 
 
-@pytest.mark.parametrize("body", ["<html>oops</html>", "not xml at all", ""], ids=["html", "text", "empty"])
+LAUGHS = ('<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+          '<multistatus xmlns="DAV:"><response><href>&b;</href></response></multistatus>')
+
+
+@pytest.mark.parametrize("body", ["<html>oops</html>", "not xml at all", "", LAUGHS],
+                         ids=["html", "text", "empty", "entities"])
 def test_a_body_that_is_no_multistatus_is_refused(body: str) -> None:
     with pytest.raises(dav.DavParseError):
         dav.parse_multistatus(body)
