@@ -109,6 +109,7 @@ def test_watcher_sync_and_cli_writes_at_once_lose_nothing_and_never_lock(tmp_pat
 
     tally.rounds, tally.inputs = 1, len(dropped) + sum(len(w.acknowledged) for w in writers) + len(remote_added)
     tally.locked = locked_in(outputs)
+    tally.note = f"{SECONDS} s: {len(dropped)} drops, {syncs} syncs, {len(remote_added)} pulled, CLI writes"
     assert tally.locked == 0, [text for text in outputs if "locked" in text.lower()][:3]
     assert not [text for text in outputs if "Traceback" in text]
     assert final.returncode == 0, final.stderr

@@ -23,12 +23,13 @@ REGRESSIONS = Path(__file__).parent / "regressions"
 TALLY = Tally("fuzzed vCard input")
 
 
-def _import(book: Path, path: Path, data: bytes) -> dict:
+def _import(book: Path, path: Path, data: bytes, *, again: bool = False) -> dict:
     path.write_bytes(data)
     result = CliRunner().invoke(cli, ["--book", str(book), "import", str(path), "--json"])
     report = check_import(result, path)
-    TALLY.inputs += 1
-    TALLY.faults += report["failed"]
+    if not again:
+        TALLY.inputs += 1
+        TALLY.faults += report["failed"]
     return report
 
 
@@ -49,7 +50,7 @@ def fuzz_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @given(data=vcard_inputs)
 def test_every_input_is_imported_or_refused_with_a_reason(fuzz_book, tmp_path, data):
     _import(fuzz_book, tmp_path / "fuzzed.vcf", data)
-    again = _import(fuzz_book, tmp_path / "fuzzed.vcf", data)  # the same file again changes nothing
+    again = _import(fuzz_book, tmp_path / "fuzzed.vcf", data, again=True)  # the same file again: no change
     assert (again["created"], again["updated"]) == (0, 0), again
     db = sqlite3.connect(fuzz_book)
     try:
@@ -65,5 +66,5 @@ def test_a_former_crasher_is_imported_or_refused_with_a_reason(case, tmp_path):
     book = tmp_path / "book.db"
     report = _import(book, tmp_path / case.name, case.read_bytes())
     assert report["created"] + report["failed"] >= 1, report  # it was read as something
-    again = _import(book, tmp_path / case.name, case.read_bytes())
+    again = _import(book, tmp_path / case.name, case.read_bytes(), again=True)
     assert (again["created"], again["updated"], again["failed"]) == (0, 0, report["failed"]), again
