@@ -36,6 +36,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
+import os
 import re
 import sys
 import uuid
@@ -286,7 +287,8 @@ def _parse_segments(segments: Iterator[bytes | _Refused], source: str, names: li
     # The child only parses bytes; it never touches the parent's SQLite connections.
     single_threaded = threading.active_count() == 1
     context = multiprocessing.get_context("fork" if single_threaded else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         pending = [pool.submit(_parse_segment, following, source, names)]
         for segment in segments:
             pending.append(pool.submit(_parse_segment, segment, source, names))
@@ -294,6 +296,20 @@ def _parse_segments(segments: Iterator[bytes | _Refused], source: str, names: li
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a parse worker: exit as soon as the importing process is gone. A killed `rolo import` (SIGKILL
+    runs no cleanup) would otherwise leave its worker blocked on the task queue forever, holding its memory."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="rolo-parent-watch", daemon=True).start()
 
 
 def _result(source: str, index: int, text: str, names: list[str]) -> CardResult:
@@ -320,22 +336,22 @@ class _Refused:
 def _segments(handle: Any, size: int | None = None) -> Iterator[bytes | _Refused]:
     """The file's bytes cut after an outermost END:VCARD line once `size` bytes have gathered.
 
-    Cutting only between whole cards keeps split_cards' view of each card intact; UTF-16/32 text (where a
-    byte-level line split means nothing) is read whole, as are files with CR-only line ends (one "line"), up
-    to MAX_CARD_BYTES. A card over a limit (see MAX_CARD_BYTES) comes as a `_Refused` of its own, read
-    without being held, so memory stays bounded whatever the file holds.
+    Cutting only between whole cards keeps split_cards' view of each card intact; UTF-16 text (where a
+    byte-level line split means nothing), and UTF-32, are decoded as read and cut as UTF-8; a file with CR-only line
+    ends is one "line", read whole up to MAX_CARD_BYTES. A card over a limit (see MAX_CARD_BYTES) comes as a
+    `_Refused` of its own, read without being held, so memory stays bounded whatever the file holds.
     """
     size = size or SEGMENT_BYTES
     head = handle.read(4)
-    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or (len(head) >= 2 and (head[0] == 0) != (
-            head[1] == 0)):
-        whole = head + handle.read(MAX_CARD_BYTES * 4)
-        if handle.read(1):
-            yield _Refused(whole[:4096], f"a UTF-16 file of more than {MAX_CARD_BYTES * 4 >> 20} MB "
-                                         "(rolo reads UTF-16 files whole; save it as UTF-8)")
-        else:
-            yield whole
-        return
+    codec = None
+    if head[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        codec = "utf-32"
+    elif head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        codec = "utf-16"
+    elif len(head) >= 2 and (head[0] == 0) != (head[1] == 0):  # "B\0E\0G\0..." UTF-16 without a BOM
+        codec = "utf-16-be" if head[0] == 0 else "utf-16-le"
+    if codec:
+        handle, head = _Utf8Lines(handle, head, codec), b""
     parts: list[bytes] = []
     gathered = depth = 0
     card_start, card_bytes, card_props = 0, 0, 0  # the outermost card (or loose text) being gathered
@@ -381,6 +397,35 @@ def _segments(handle: Any, size: int | None = None) -> Iterator[bytes | _Refused
         yield skipping
     elif any(parts):
         yield b"".join(parts)
+
+
+class _Utf8Lines:
+    """UTF-16 or UTF-32 text read a chunk at a time and handed out as UTF-8 lines (`readline(limit)` as a binary file
+    has it, the limit in characters), so that it is cut into segments like any other file."""
+
+    _EOL = re.compile(r"\r\n|\r|\n")
+
+    def __init__(self, handle: Any, head: bytes, codec: str) -> None:
+        self._handle = handle
+        self._decoder = codecs.getincrementaldecoder(codec)("replace")
+        self._text, self._pos, self._done = self._decoder.decode(head), 0, False
+
+    def readline(self, limit: int) -> bytes:
+        while True:
+            match = self._EOL.search(self._text, self._pos)
+            # a CR at the end of what is decoded may be the first half of a CRLF: decode more first
+            if match and (match.end() < len(self._text) or match.group() != "\r" or self._done):
+                end = match.end()
+                break
+            if len(self._text) - self._pos >= limit or self._done:
+                end = len(self._text)
+                break
+            chunk = self._handle.read(1 << 16)
+            self._text = self._text[self._pos:] + self._decoder.decode(chunk, final=not chunk)
+            self._pos, self._done = 0, not chunk
+        end = min(end, self._pos + limit)
+        line, self._pos = self._text[self._pos:end], end
+        return line.encode("utf-8", "surrogatepass")
 
 
 def _lines(handle: Any, head: bytes) -> Iterator[tuple[bytes, int]]:

@@ -61,3 +61,40 @@ def test_killed_import_resumes_with_nothing_doubled_or_half_written(tmp_path):
     # the cards stored before the kill are recognised, not created again
     report = json.loads(again.stdout)
     assert (report["unchanged"], report["created"], report["failed"]) == (interrupted_at, CARDS - interrupted_at, 0)
+
+
+def _children(pid: int) -> set[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
+    return {int(p) for p in found.split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_import_leaves_no_parse_worker_behind(tmp_path):
+    cards, book = tmp_path / "cards.vcf", tmp_path / "book.db"
+    with open(cards, "w", encoding="utf-8", newline="") as handle:  # several 1 MB segments: a parse worker
+        for i in range(4 * CARDS):
+            handle.write(f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:w{i}\r\nFN:Person {i}\r\nNOTE:{'x' * 40}\r\nEND:VCARD\r\n")
+    rolo = str(Path(sys.executable).parent / "rolo")
+    process = subprocess.Popen([rolo, "--book", str(book), "import", str(cards)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        workers = _children(process.pid)
+        time.sleep(0.02)
+    assert workers, "the import never started a parse worker"
+    time.sleep(0.3)
+    workers |= _children(process.pid)
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    deadline = time.monotonic() + 20  # a bound on waiting, not a timing claim: they watch for it twice a second
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in workers if _alive(p)], "a parse worker outlived the killed import"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from rolo.core import vcard
 
 
@@ -44,6 +46,19 @@ def test_utf16_files_are_read_whole(tmp_path):
     path = tmp_path / "utf16.vcf"
     path.write_bytes(_cards(3).decode().encode("utf-16"))
     assert [r.record.uid for r in vcard.iter_file(path)] == ["u0", "u1", "u2"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_files_stream_in_segments_like_any_other(tmp_path, monkeypatch, codec):
+    path = tmp_path / "wide.vcf"
+    path.write_bytes(_cards(400).decode().encode(codec))
+    monkeypatch.setattr(vcard, "SEGMENT_BYTES", 1000)
+    with path.open("rb") as handle:
+        assert len(list(vcard._segments(handle))) > 10  # not read whole: memory stays flat
+    results = list(vcard.iter_file(path))
+    assert [r.record.uid for r in results] == [f"u{i}" for i in range(400)]
+    assert [r.index for r in results] == list(range(1, 401))
+    assert results[-1].record.formatted_name == "Person 399 Ünïcode"
 
 
 def test_parallel_parsing_gives_the_same_cards_in_order(tmp_path, monkeypatch):
