@@ -19,9 +19,21 @@ from rolo.adapters.relaybook.emulator import BOOK_ID, LABEL_NAMES, RelayBookEmul
 from rolo.core.record import ContactRecord, EmailEntry
 
 __all__ = [
-    "FAST", "RelayBookSide", "relaybook_adapter", "relaybook_client", "relaybook_emulator", "relaybook_http",
+    "FAST", "data", "RelayBookSide", "relaybook_adapter", "relaybook_client", "relaybook_emulator", "relaybook_http",
     "relaybook_httpx", "relaybook_names_emulator", "relaybook_names_server", "relaybook_server",
 ]
+
+def data(**changes: Any) -> dict[str, Any]:
+    """A contact in the adapter's vocabulary (book JSON keys), Ada unless `changes` say otherwise."""
+    base: dict[str, Any] = {
+        "given_name": "Ada", "family_name": "Lovelace", "organization": None, "title": None, "birthday": None,
+        "emails": [{"address": "ada@example.com", "label": "work", "primary": True}],
+        "phones": [], "addresses": [], "urls": [], "labels": [], "custom_fields": {}, "notes": None,
+        "starred": False,
+    }
+    base.update(changes)
+    return base
+
 
 #: retries that keep tests fast: tiny backoff, a few attempts, server-asked waits up to 2 s honoured
 FAST = RetryPolicy(attempts=4, max_time=10.0, backoff=0.01, backoff_max=0.05, jitter=0.01, max_server_wait=2.0)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from relaybook_support import *
-from relaybook_support import FAST
+from relaybook_support import FAST, data
 from rolo.adapters.relaybook import RelayBookAdapter
 from rolo.adapters.relaybook.emulator import BOOK_ID, OTHER_TEAM_BOOK_ID, SECOND_BOOK_ID, RelayBookEmulator
 from rolo.adapters.relaybook.mapping import ENTRY_LABELS_KEY
@@ -22,17 +22,6 @@ from rolo.core.errors import AdapterAuthError, AdapterUnavailable, RemoteRejecte
 from rolo.core.plugins import new_plugin_manager
 from rolo.core.sync.merge import same
 from rolo.core.sync.remotes import adapter_classes
-
-
-def data(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "given_name": "Ada", "family_name": "Lovelace", "organization": None, "title": None, "birthday": None,
-        "emails": [{"address": "ada@example.com", "label": "work", "primary": True}],
-        "phones": [], "addresses": [], "urls": [], "labels": [], "custom_fields": {}, "notes": None,
-        "starred": False,
-    }
-    base.update(changes)
-    return base
 
 
 def adapter_for(emulator: RelayBookEmulator, client: httpx.Client, **options: str) -> RelayBookAdapter:

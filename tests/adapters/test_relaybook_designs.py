@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from relaybook_support import *
-from relaybook_support import FAST
+from relaybook_support import FAST, data
 from rolo.adapters._emulator import ApiError, Request
 from rolo.adapters.relaybook import RelayBookAdapter
 from rolo.adapters.relaybook.client import BULK_PATHS
@@ -29,17 +29,6 @@ from rolo.core.sync.engine import Report
 
 REMOTE = "rb"
 CONTACT = "DELETE /api/v1/contacts/{id}"
-
-
-def data(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "given_name": "Ada", "family_name": "Lovelace", "organization": None, "title": None, "birthday": None,
-        "emails": [{"address": "ada@example.com", "label": "work", "primary": True}],
-        "phones": [], "addresses": [], "urls": [], "labels": [], "custom_fields": {}, "notes": None,
-        "starred": False,
-    }
-    base.update(changes)
-    return base
 
 
 def adapter_on(emulator: RelayBookEmulator, client: httpx.Client) -> RelayBookAdapter:
