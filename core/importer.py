@@ -11,6 +11,7 @@ card replaces the contact.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -105,19 +106,26 @@ def _refuse_uid_reuse(results: Iterator[CardResult]) -> Iterator[CardResult]:
     """Refuse a card whose UID an earlier, different card of the same file has. Both would be one contact,
     the later card silently replacing the earlier one, and every re-import of the file would flip between
     them. An identical card again is harmless (it comes back unchanged) and goes through."""
-    seen: dict[str, tuple[int, str]] = {}  # uid -> (card number, card hash), for the current file
+    # One entry per card of a file, kept compact (a 100k-card file holds 100k of them): the UID's 128-bit
+    # digest as key, and the card's number and 64 bits of its hash packed in one int.
+    seen: dict[bytes, int] = {}
     source = None
     for result in results:
         if result.source != source:
             seen, source = {}, result.source
         if result.record is not None:
             uid = result.record.uid
-            first = seen.setdefault(uid, (result.index, result.source_hash))
-            if first[1] != result.source_hash:
+            key = hashlib.blake2b(uid.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            packed = result.index << 64 | int(result.source_hash[:16], 16)
+            first = seen.setdefault(key, packed)
+            if first & _LOW64 != packed & _LOW64:
                 result = replace(result, record=None, error=(
-                    f"UID {uid} again (card {first[0]} has it, with other values): not imported, as one UID is "
-                    f"one contact; give this card a UID of its own"))
+                    f"UID {uid} again (card {first >> 64} has it, with other values): not imported, as one UID "
+                    f"is one contact; give this card a UID of its own"))
         yield result
+
+
+_LOW64 = (1 << 64) - 1
 
 
 def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
