@@ -51,9 +51,7 @@ def find_duplicates(keys: DuplicateKeys) -> list[DuplicateGroup]:
     """Every group of likely duplicates among live contacts, most certain first."""
     from rapidfuzz import fuzz, process
 
-    # a card with no name is shown by its email address: that says nothing of who it is
-    names = {cid: "" if "@" in (name or "") else " ".join((name or "").casefold().split())
-             for cid, _, name, _ in keys.contacts}
+    names = {cid: comparable_name(name) for cid, _, name, _ in keys.contacts}
     pairs: dict[Pair, dict[str, float]] = defaultdict(dict)
 
     def link(a: int, b: int, reason: str, score: float) -> None:
@@ -115,6 +113,18 @@ def _compatible(ids: list[int], names: dict[int, str]) -> list[Pair]:
     if len(ids) > MAX_SHARED:
         return [(a, b) for a, b, _ in _similar(ids, names, process, fuzz)]
     return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:] if not names_differ(names[a], names[b])]
+
+
+def comparable_name(name: str | None) -> str:
+    """A contact's name as the comparisons here see it: casefolded, spaces collapsed; "" for a card with no
+    name, which is shown by its email address (that says nothing of who it is)."""
+    return "" if "@" in (name or "") else " ".join((name or "").casefold().split())
+
+
+def another_person(name: str | None, other: str | None) -> bool:
+    """Whether two contacts' names say they are two people (`names_differ`), so that a shared email or phone
+    (an office's) does not make them duplicates."""
+    return names_differ(comparable_name(name), comparable_name(other))
 
 
 def names_differ(a: str, b: str) -> bool:

@@ -22,6 +22,7 @@ from rolo.core.errors import RoloError, UserError
 
 if TYPE_CHECKING:
     from rolo.core.vcard import CardResult
+    from rolo.core.record import ContactRecord
 
 VCARD_SUFFIXES = {".vcf", ".vcard"}
 BATCH_SIZE = 500
@@ -102,6 +103,17 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def _likely_same(tx: Any, record: ContactRecord) -> list[str]:
+    """uids of the contacts a new card without a UID may be, by shared email or phone, as `rolo dupes` sees
+    it: not those whose names say they are someone else (an office's shared address)."""
+    shared = tx.sharing_email_or_phone(record)
+    if not shared:
+        return []
+    from rolo.core.dupes import another_person
+
+    return [uid for uid, name in shared if not another_person(record.formatted_name, name)]
+
+
 def _refuse_uid_reuse(results: Iterator[CardResult]) -> Iterator[CardResult]:
     """Refuse a card whose UID an earlier, different card of the same file has. Both would be one contact,
     the later card silently replacing the earlier one, and every re-import of the file would flip between
@@ -172,7 +184,7 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
                 report.conflicts += outcome.conflicts
                 created_without_uid = (outcome.status == "created" and outcome.record is not None
                                        and outcome.record.uid == derived_uid(result.source_hash))
-                if created_without_uid and (matches := tx.uids_sharing_email_or_phone(outcome.record)):
+                if created_without_uid and (matches := _likely_same(tx, outcome.record)):
                     report.duplicates.append({
                         "file": result.source, "card": result.index, "uid": outcome.record.uid,
                         "formatted_name": outcome.record.formatted_name, "matches": matches})

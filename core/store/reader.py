@@ -193,17 +193,17 @@ def live_ids_with_email(conn: sqlite3.Connection, key: str) -> list[int]:
     )]
 
 
-def uids_sharing_email_or_phone(conn: sqlite3.Connection, contact_id: int, email_keys: list[str],
-                                e164s: list[str]) -> list[str]:
-    """uids of the other live contacts having one of these email keys or E.164 numbers."""
+def sharing_email_or_phone(conn: sqlite3.Connection, contact_id: int, email_keys: list[str],
+                           e164s: list[str]) -> list[tuple[str, str | None]]:
+    """(uid, formatted name) of the other live contacts having one of these email keys or E.164 numbers."""
     if not email_keys and not e164s:
         return []
     rows = conn.execute(
-        f"SELECT DISTINCT c.uid FROM contact c WHERE c.deleted_at IS NULL AND c.id != ? AND ("
+        f"SELECT DISTINCT c.uid, c.formatted_name FROM contact c WHERE c.deleted_at IS NULL AND c.id != ? AND ("
         f"c.id IN (SELECT contact_id FROM email WHERE address_key IN ({','.join('?' * len(email_keys)) or 'NULL'}))"
         f" OR c.id IN (SELECT contact_id FROM phone WHERE e164 IN ({','.join('?' * len(e164s)) or 'NULL'}))) "
         "ORDER BY c.uid", [contact_id, *email_keys, *e164s])
-    return [r[0] for r in rows]
+    return [(r[0], r[1]) for r in rows]
 
 
 @dataclass

@@ -72,11 +72,11 @@ class Writer:
         """Row ids of the live contacts having this casefolded email address."""
         return reader.live_ids_with_email(self._conn, key)
 
-    def uids_sharing_email_or_phone(self, record: ContactRecord) -> list[str]:
-        """uids of the other live contacts sharing a normalised email or phone with this one."""
+    def sharing_email_or_phone(self, record: ContactRecord) -> list[tuple[str, str | None]]:
+        """(uid, formatted name) of the other live contacts sharing a normalised email or phone with this one."""
         emails = [email_key(e.address) for e in record.emails]
         e164s = [p.e164 for p in record.phones if p.e164]
-        return reader.uids_sharing_email_or_phone(self._conn, record.id, emails, e164s)  # type: ignore[arg-type]
+        return reader.sharing_email_or_phone(self._conn, record.id, emails, e164s)  # type: ignore[arg-type]
 
     def load(self, contact_id: int) -> ContactRecord:
         """The contact with this row id, deleted or not; NotFoundError if there is none."""

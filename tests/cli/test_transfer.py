@@ -121,6 +121,16 @@ def test_card_without_uid_matching_an_existing_contact_is_flagged(rolo, tmp_path
     assert len(rolo.json("dupes")) == 1
 
 
+def test_a_shared_office_address_alone_flags_no_duplicate_when_the_names_are_two_people(rolo, tmp_path):
+    rolo("add", "--name", "Grace Hopper", "--email", "office@navy.example")
+    path = tmp_path / "colleague.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Alan Turing\r\nN:Turing;Alan;;;\r\n"
+                    "EMAIL:office@navy.example\r\nEND:VCARD\r\n", newline="")
+    report = rolo.json("import", str(path))
+    assert report["created"] == 1 and report["likely_duplicates"] == []  # as `rolo dupes` sees them
+    assert rolo.json("dupes") == []
+
+
 def test_duplicate_flag_shows_in_the_summary(rolo, tmp_path):
     rolo("add", "--name", "Jon", "--phone", "(415) 555-0142")
     path = tmp_path / "android.vcf"
