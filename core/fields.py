@@ -38,6 +38,8 @@ class FieldDefinition:
     type: str
     options: list[str] = field(default_factory=list)
     multiple: bool = False
+    # private (`rolo field define --local`): never pushed to a remote nor exported unless asked
+    local_only: bool = False
 
     def canonical(self, raw: str) -> str:
         """Check one value and return its stored text form; raise ValidationError naming the field."""

@@ -106,8 +106,10 @@ class Contact(ContactBase, table=True):
         collection_class=list, viewonly=True,
     ))
     field_values: list[FieldValue] = _children("FieldValue", "FieldValue.field_id, FieldValue.position")
-    # the dated notes log (`notes` is the card's own NOTE text)
+    # the dated notes log (`notes` is the card's own NOTE text); interactions are its entries with a kind
     notes_log: list[Note] = _children("Note", "Note.created_at, Note.id")
+    dates: list[ContactDate] = _children("ContactDate", "ContactDate.position, ContactDate.id")
+    related: list[Related] = _children("Related", "Related.position, Related.id")
     extra_properties: list[ExtraProperty] = _children(
         "ExtraProperty", "ExtraProperty.position, ExtraProperty.id"
     )
@@ -215,6 +217,7 @@ class FieldDef(SQLModel, table=True):
     options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     multiple: bool = False
     created_at: str
+    local_only: bool = Field(default=False, description="never pushed to a remote nor exported unless asked")
 
     values: list[FieldValue] = _children("FieldValue", "FieldValue.contact_id, FieldValue.position", "field")
 
@@ -241,15 +244,68 @@ class Note(SQLModel, table=True):
 
     # One entry per source and contact: an activity pulled twice lands once (`INSERT OR IGNORE` relies on
     # it). NULL source keys (notes typed by the user) never clash. Created by migration 0003.
-    __table_args__ = (Index("ux_note_contact_source", "contact_id", "source_key", unique=True),)
+    __table_args__ = (
+        Index("ux_note_contact_source", "contact_id", "source_key", unique=True),
+        # last contacted: the latest interaction of each contact, read from the index alone (migration 0008)
+        Index("ix_note_interaction", "contact_id", "kind", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(sa_column=_contact_fk())
     created_at: str = Field(index=True)
     body: str
     source_key: str | None = Field(default=None, description="what a pulled entry came from (a meeting...)")
+    # An interaction (`rolo log --via`): call, meeting, email, message or other; NULL for a plain note.
+    # `last contacted` is the latest created_at among a contact's entries with a kind. Migration 0008.
+    kind: str | None = Field(default=None)
+    local_only: bool = Field(default=False, description="never pushed to a remote nor exported unless asked")
 
     contact: Contact | None = _parent("Contact", "notes_log")
+
+
+class ContactDate(SQLModel, table=True):
+    """A dated event beside the birthday: an anniversary (vCard ANNIVERSARY), or a custom date with its label
+    (Apple's X-ABDATE, Android's custom events). Created by migration 0008."""
+
+    __table_args__ = _in_order("contactdate")
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(sa_column=_contact_fk(index=False))
+    position: int = 0
+    label: str = Field(description="anniversary, or the event's own label")
+    value: str = Field(description="YYYY-MM-DD or --MM-DD when the year is unknown")
+
+    contact: Contact | None = _parent("Contact", "dates")
+
+
+class Related(SQLModel, table=True):
+    """A typed link from a contact to another person (vCard RELATED, Apple X-ABRELATEDNAMES): `uid` when
+    the other person is a contact of the book (or was a card's urn:uuid), else only `name`. The other
+    direction is derived when shown, not stored. Created by migration 0008."""
+
+    __table_args__ = _in_order("related")
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(sa_column=_contact_fk(index=False))
+    position: int = 0
+    kind: str = Field(description="spouse, partner, child, parent, sibling, friend, colleague, manager...")
+    uid: str | None = Field(default=None, index=True, description="the related contact's uid, when known")
+    name: str | None = None
+
+    contact: Contact | None = _parent("Contact", "related")
+
+
+class KeepInTouch(SQLModel, table=True):
+    """A keep-in-touch cadence (`rolo keep`): for one contact, or for every contact carrying a label; a
+    contact's own cadence wins over its labels', and the shortest of its labels' applies. Migration 0008."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("contact.id", ondelete="CASCADE"), nullable=True, unique=True))
+    label_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("label.id", ondelete="CASCADE"), nullable=True, unique=True))
+    every_days: int
+    created_at: str
 
 
 class ExtraProperty(SQLModel, table=True):

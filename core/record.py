@@ -61,16 +61,21 @@ class LogEntry:
     """One dated entry of a contact's notes log (`notes` is the card's own NOTE text, a different thing).
 
     `source` is the entry's source key: where it came from (a meeting pulled by a sync, a vCard entry
-    imported), None for a note typed in rolo. `id` is the row id, when loaded from a book."""
+    imported), None for a note typed in rolo. `id` is the row id, when loaded from a book. `kind` makes the
+    entry an interaction (call, meeting, email, message, other: `rolo log --via`), None for a plain note;
+    `local_only` keeps it off remotes and exports unless asked."""
 
     at: str
     text: str
     source: str | None = None
     id: int | None = None
+    kind: str | None = None
+    local_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The entry as `rolo show --json` and JSON exports write it."""
-        return {"id": self.id, "at": self.at, "text": self.text, "source": self.source}
+        return {"id": self.id, "at": self.at, "text": self.text, "source": self.source, "kind": self.kind,
+                "local_only": self.local_only}
 
 
 @dataclass

@@ -27,8 +27,9 @@ _CONTACT_COLUMNS = (
 
 def field_definitions(conn: sqlite3.Connection) -> dict[int, FieldDefinition]:
     """Every custom field definition, by row id."""
-    rows = conn.execute("SELECT id, name, type, options, multiple FROM fielddef ORDER BY name_key").fetchall()
-    return {r[0]: FieldDefinition(r[1], r[2], json.loads(r[3] or "[]"), bool(r[4])) for r in rows}
+    rows = conn.execute(
+        "SELECT id, name, type, options, multiple, local_only FROM fielddef ORDER BY name_key").fetchall()
+    return {r[0]: FieldDefinition(r[1], r[2], json.loads(r[3] or "[]"), bool(r[4]), bool(r[5])) for r in rows}
 
 
 def load_contacts(conn: sqlite3.Connection, ids: Iterable[int]) -> list[ContactRecord]:
@@ -274,11 +275,11 @@ def notes_logs(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, list[L
     logs: dict[int, list[LogEntry]] = defaultdict(list)
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]
-        for cid, nid, at, body, key in conn.execute(
-            f"SELECT contact_id, id, created_at, body, source_key FROM note "
+        for cid, nid, at, body, key, kind, local_only in conn.execute(
+            f"SELECT contact_id, id, created_at, body, source_key, kind, local_only FROM note "
             f"WHERE contact_id IN ({','.join('?' * len(chunk))}) ORDER BY contact_id, created_at, id", chunk
         ):
-            logs[cid].append(LogEntry(at, body, key, nid))
+            logs[cid].append(LogEntry(at, body, key, nid, kind, bool(local_only)))
     return dict(logs)
 
 

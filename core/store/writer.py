@@ -402,22 +402,28 @@ class Writer:
                                                  for r in before if r.id in shared])
 
     # -- the notes log ---------------------------------------------------------------------------------
-    def add_notes(self, entries: Iterable[tuple[int, str, str | None, str | None]]) -> int:
-        """Append (contact_id, text, time or None for now, source key or None) entries to notes logs and
-        reindex those contacts, so search finds the text. An entry whose source key is already in the log
-        (a meeting pulled before) is skipped. Returns how many entries were added."""
+    def add_notes(self, entries: Iterable[tuple[int, str, str | None, str | None]
+                                        | tuple[int, str, str | None, str | None, str | None, bool]]) -> int:
+        """Append (contact_id, text, time or None for now, source key or None[, kind, local_only]) entries to
+        notes logs and reindex those contacts, so search finds the text. `kind` makes an entry an interaction
+        (call, meeting...; None: a plain note). An entry whose source key is already in the log (a meeting
+        pulled before) is skipped. Returns how many entries were added."""
         now = utc_now()
         added: dict[int, None] = {}
         count = 0
-        for contact_id, body, at, key in entries:
+        for contact_id, body, at, key, *rest in entries:
+            kind, local_only = (rest[0], bool(rest[1])) if rest else (None, False)
             cursor = self._conn.execute(
-                "INSERT OR IGNORE INTO note (contact_id, created_at, body, source_key) VALUES (?, ?, ?, ?)",
-                (contact_id, at or now, body, key),
+                "INSERT OR IGNORE INTO note (contact_id, created_at, body, source_key, kind, local_only) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (contact_id, at or now, body, key, kind, local_only),
             )
             if cursor.rowcount:
                 added[contact_id] = None
                 count += 1
                 entry = {"id": cursor.lastrowid, "at": at or now, "text": body, "source": key}
+                if kind is not None or local_only:  # older history rows have neither key
+                    entry |= {"kind": kind, "local_only": local_only}
                 self.history.record(contact_id, "note", {"log": [None, entry]})
         search.reindex(self._conn, reader.load_contacts(self._conn, list(added)))
         return count
@@ -480,11 +486,13 @@ class Writer:
             raise ValidationError("select options must differ (case-insensitively)")
         if field_key(definition.name) in self.definitions:
             raise UserError(f"a field named {self.definitions[field_key(definition.name)][1].name!r} already exists")
-        definition = FieldDefinition(definition.name, definition.type, options, definition.multiple)
+        definition = FieldDefinition(definition.name, definition.type, options, definition.multiple,
+                                     definition.local_only)
         self._conn.execute(
-            "INSERT INTO fielddef (name, name_key, type, options, multiple, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO fielddef (name, name_key, type, options, multiple, created_at, local_only) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (definition.name, field_key(definition.name), definition.type, json.dumps(options),
-             int(definition.multiple), utc_now()),
+             int(definition.multiple), utc_now(), int(definition.local_only)),
         )
         self._defs = None
         return definition
@@ -590,7 +598,7 @@ class Writer:
         rows = []
         for contact_id, items in by_contact.items():
             present = reader.notes_present(self._conn, contact_id, [(e.at, e.text) for e in items])
-            rows += [(contact_id, e.text, e.at, e.source) for e in items
+            rows += [(contact_id, e.text, e.at, e.source, e.kind, e.local_only) for e in items
                      if e.text.strip() and (e.at, e.text) not in present]
             # An entry found by time and text that has no source key yet (typed in this book, exported, read
             # back) takes the entry's key: once its text is edited here, the old text in the file is still

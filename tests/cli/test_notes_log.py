@@ -39,7 +39,7 @@ def test_show_json_carries_the_whole_log_oldest_first_and_list_json_does_not(rol
     rolo("note", "add", ada, "first")
     rolo("note", "add", ada, "second")
     shown = rolo.json("show", ada)
-    assert [set(e) for e in shown["log"]] == [{"id", "at", "text", "source"}] * 2
+    assert [set(e) for e in shown["log"]] == [{"id", "at", "text", "source", "kind", "local_only"}] * 2
     assert [(e["text"], e["source"]) for e in shown["log"]] == [("first", None), ("second", None)]
     assert all(e["at"].endswith("Z") and isinstance(e["id"], int) for e in shown["log"])
     assert shown["notes"] == "Card note"
