@@ -58,7 +58,7 @@ class _EveryField(Capabilities):
 
 
 #: What an imported card carries, for `three_way` and `apply_local`: every field, entries whole.
-CAPS = _EveryField(fields=SYNCABLE_FIELDS | {"photo", "photo_type", "extras"})
+CAPS = _EveryField(fields=SYNCABLE_FIELDS | {"photo", "photo_type", "extras", "dates", "related"})
 
 
 @dataclass

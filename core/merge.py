@@ -25,7 +25,7 @@ def merge_records(keep: ContactRecord, others: list[ContactRecord]) -> tuple[Con
     """The merged contact (KEEP's uid) and the log lines for values that lost a conflict."""
     merged = replace(keep, emails=list(keep.emails), phones=list(keep.phones), addresses=list(keep.addresses),
                      urls=list(keep.urls), labels=list(keep.labels), custom_fields=dict(keep.custom_fields),
-                     extras=list(keep.extras))
+                     extras=list(keep.extras), dates=list(keep.dates), related=list(keep.related))
     log: list[str] = []
     notes = [keep.notes] if keep.notes else []
     for other in others:
@@ -55,6 +55,9 @@ def merge_records(keep: ContactRecord, others: list[ContactRecord]) -> tuple[Con
             elif mine != value:
                 log.append(f"{source}: {name} was {value!r}")
         merged.extras += [line for line in other.extras if line not in merged.extras]
+        merged.dates += [d for d in other.dates if d not in merged.dates]
+        # a link between the merged contacts themselves would point the contact at itself
+        merged.related += [r for r in other.related if r not in merged.related and r.uid != keep.uid]
         if other.notes and other.notes not in notes:
             notes.append(other.notes)
     merged.notes = "\n\n".join(notes) or None

@@ -57,6 +57,24 @@ class UrlEntry:
 
 
 @dataclass
+class DateEntry:
+    """A dated event beside the birthday: an anniversary, or a custom date with its own label."""
+
+    label: str
+    value: str  # YYYY-MM-DD, or --MM-DD when the year is unknown
+
+
+@dataclass
+class RelatedEntry:
+    """A typed link to another person (spouse, child, manager...): `uid` when that person is (or was named
+    by uid as) a contact, else only `name`; the other direction is derived when shown, not stored."""
+
+    kind: str
+    uid: str | None = None
+    name: str | None = None
+
+
+@dataclass
 class LogEntry:
     """One dated entry of a contact's notes log (`notes` is the card's own NOTE text, a different thing).
 
@@ -94,6 +112,8 @@ class ContactRecord:
     department: str | None = None
     title: str | None = None
     birthday: str | None = None
+    dates: list[DateEntry] = field(default_factory=list)
+    related: list[RelatedEntry] = field(default_factory=list)
     emails: list[EmailEntry] = field(default_factory=list)
     phones: list[PhoneEntry] = field(default_factory=list)
     addresses: list[AddressEntry] = field(default_factory=list)
@@ -141,6 +161,8 @@ class ContactRecord:
             "department": self.department,
             "title": self.title,
             "birthday": self.birthday,
+            "dates": [{"label": d.label, "value": d.value} for d in self.dates],
+            "related": [{"kind": r.kind, "uid": r.uid, "name": r.name} for r in self.related],
             "emails": [{"address": e.address, "label": e.label, "primary": e.primary} for e in self.emails],
             "phones": [
                 {"number": p.number, "e164": p.e164, "label": p.label, "primary": p.primary} for p in self.phones

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+from rolo.core.record import AddressEntry, ContactRecord, DateEntry, EmailEntry, PhoneEntry, RelatedEntry, UrlEntry
 
 CUSTOM = "custom_fields."
 _BOOKKEEPING = ("uid", "revision", "created_at", "updated_at")
-_ENTRIES = {"emails": EmailEntry, "phones": PhoneEntry, "addresses": AddressEntry, "urls": UrlEntry}
+_ENTRIES = {"emails": EmailEntry, "phones": PhoneEntry, "addresses": AddressEntry, "urls": UrlEntry,
+            "dates": DateEntry, "related": RelatedEntry}
 
 
 def contact_fields(record: ContactRecord) -> dict[str, Any]:
@@ -81,6 +82,10 @@ def describe(name: str, value: Any) -> str:
         return f"photo ({len(value) // 2} bytes)"
     if name in _ENTRIES:
         key = {"emails": "address", "phones": "number", "urls": "url"}.get(name)
+        if name == "dates":
+            return ", ".join(f"{item.get('label')} {item.get('value')}" for item in value)
+        if name == "related":
+            return ", ".join(f"{item.get('kind')}: {item.get('name') or item.get('uid')}" for item in value)
         if key:
             return ", ".join(str(item.get(key)) for item in value)
         return "; ".join(", ".join(str(v) for k, v in item.items() if v and k not in ("label", "primary"))

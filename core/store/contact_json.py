@@ -41,6 +41,8 @@ _OBJECT = ", ".join([
     "'additional_names', c.additional_names", "'family_name', c.family_name", "'suffix', c.suffix",
     "'nickname', c.nickname", "'organization', o.name", "'department', c.department", "'title', c.title",
     "'birthday', c.birthday",
+    "'dates', " + _LIST.format("'label', label, 'value', value", "contactdate"),
+    "'related', " + _LIST.format("'kind', kind, 'uid', uid, 'name', name", "related"),
     "'emails', " + _LIST.format(
         "'address', address, 'label', label, 'primary', " + _TRUE_FALSE.format("pref"), "email"),
     "'phones', " + _LIST.format(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolo.core.fields import FieldDefinition
-from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, LogEntry, PhoneEntry, UrlEntry
+from rolo.core.record import (AddressEntry, ContactRecord, DateEntry, EmailEntry, LogEntry, PhoneEntry,
+                              RelatedEntry, UrlEntry)
 
 _BATCH = 500
 _CONTACT_COLUMNS = (
@@ -122,6 +123,14 @@ def _load(conn: sqlite3.Connection, where: str, params: list[Any], defs: dict[in
         "SELECT contact_id, raw FROM extraproperty WHERE contact_id IN ({marks}) ORDER BY position"
     ):
         records[cid].extras.append(raw)
+    for cid, label, value in children(
+        "SELECT contact_id, label, value FROM contactdate WHERE contact_id IN ({marks}) ORDER BY position"
+    ):
+        records[cid].dates.append(DateEntry(label, value))
+    for cid, kind, uid, name in children(
+        "SELECT contact_id, kind, uid, name FROM related WHERE contact_id IN ({marks}) ORDER BY position"
+    ):
+        records[cid].related.append(RelatedEntry(kind, uid, name))
     return list(records.values())
 
 

@@ -333,6 +333,8 @@ class Writer:
 
     def _insert_children(self, records: list[ContactRecord]) -> None:
         emails, phones, addresses, urls, labels, values, extras = [], [], [], [], [], [], []
+        dates: list[tuple[Any, ...]] = []
+        related: list[tuple[Any, ...]] = []
         for r in records:
             cid = r.id
             emails += [(cid, i, e.address.strip(), email_key(e.address), e.label, int(e.primary))
@@ -347,9 +349,11 @@ class Writer:
                 items = value if isinstance(value, list) else [value]
                 values += [(cid, fid, i, definition.canonical(_to_text(v))) for i, v in enumerate(items)]
             extras += [(cid, i, _property_name(raw), raw) for i, raw in enumerate(r.extras)]
+            dates += [(cid, i, d.label, d.value) for i, d in enumerate(r.dates)]
+            related += [(cid, i, x.kind, x.uid, x.name) for i, x in enumerate(r.related)]
         for sql, rows in ((_INSERT_EMAIL, emails), (_INSERT_PHONE, phones), (_INSERT_ADDRESS, addresses),
                           (_INSERT_URL, urls), (_INSERT_LABEL, labels), (_INSERT_VALUE, values),
-                          (_INSERT_EXTRA, extras)):
+                          (_INSERT_EXTRA, extras), (_INSERT_DATE, dates), (_INSERT_RELATED, related)):
             if rows:
                 self._conn.executemany(sql, rows)
 
@@ -611,7 +615,8 @@ class Writer:
         return self.add_notes(rows) if rows else 0
 
 
-_CHILD_TABLES = ("email", "phone", "address", "url", "contactlabel", "fieldvalue", "extraproperty")
+_CHILD_TABLES = ("email", "phone", "address", "url", "contactlabel", "fieldvalue", "extraproperty", "contactdate",
+                 "related")
 _INSERT_CONTACT = (
     "INSERT INTO contact (kind, formatted_name, prefix, given_name, additional_names, family_name, suffix, "
     "nickname, organization_id, department, title, birthday, notes, starred, photo, photo_type, sort_key, uid, "
@@ -634,6 +639,8 @@ _INSERT_URL = "INSERT INTO url (contact_id, position, url, label) VALUES (?, ?, 
 _INSERT_LABEL = "INSERT INTO contactlabel (contact_id, label_id) VALUES (?, ?)"
 _INSERT_VALUE = "INSERT INTO fieldvalue (contact_id, field_id, position, value) VALUES (?, ?, ?, ?)"
 _INSERT_EXTRA = "INSERT INTO extraproperty (contact_id, position, name, raw) VALUES (?, ?, ?, ?)"
+_INSERT_DATE = "INSERT INTO contactdate (contact_id, position, label, value) VALUES (?, ?, ?, ?)"
+_INSERT_RELATED = "INSERT INTO related (contact_id, position, kind, uid, name) VALUES (?, ?, ?, ?, ?)"
 
 
 def _entry(row: tuple[int, int, str, str, str | None], text: str | None = None) -> dict[str, Any]:

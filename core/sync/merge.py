@@ -31,7 +31,7 @@ from typing import Any
 
 from rolo.core.fields import field_key
 from rolo.core.labels import same_class
-from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+from rolo.core.record import AddressEntry, ContactRecord, DateEntry, EmailEntry, PhoneEntry, RelatedEntry, UrlEntry
 from rolo.core.sync.adapter import LIST_FIELDS, Capabilities
 
 POLICIES = ("local", "remote", "newest")
@@ -378,6 +378,10 @@ def apply_local(record: ContactRecord, changes: dict[str, Any], caps: Capabiliti
             record.kind = value or "individual"
         elif name == "formatted_name":
             record.formatted_name = value or ""
+        elif name == "dates":  # whole lists, as an import carries them (no remote does)
+            record.dates = [DateEntry(**d) for d in value or []]
+        elif name == "related":
+            record.related = [RelatedEntry(**r) for r in value or []]
         else:
             setattr(record, name, value if not isinstance(value, str) or value.strip() else None)
     names_changed = any(k in changes for k in ("prefix", "given_name", "additional_names", "family_name", "suffix"))
