@@ -88,6 +88,9 @@ class CardDavAdapter(Adapter):
     capabilities = Capabilities(fields=CARRIED_FIELDS, deletes=True, incremental=True, batch=True,
                                 batch_size=200, idempotent_create=True, lookup=False)
     default_url = None
+    # sync-collection reports removed cards too: the daily complete listing only catches what a server
+    # forgot (an expired token is answered by a complete listing at once, whatever this says)
+    default_full_every = "1d"
     token_help = ("the account's password (for iCloud an app-specific password from appleid.apple.com, for "
                   "Fastmail an app password), as user:password or with --option username=NAME")
 

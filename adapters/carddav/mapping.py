@@ -5,7 +5,8 @@ nickname, organization and department (ORG), title, birthday (BDAY), emails, pho
 with their labels and preferred flags (TYPE, PREF, Apple's itemN.X-ABLabel), labels (CATEGORIES), custom
 fields (`X-NAME` properties of the book's defined fields), notes (NOTE) and kind. Not carried:
 `formatted_name` (FN is written from the name parts, and a server's own FN is kept while the parts do not
-change) and `starred` (a vCard has no star): the book keeps both.
+change) and `starred` (no standard vCard property holds it, and phones ignore rolo's X-ROLO-STARRED): the book
+keeps both.
 
 **Nothing rolo does not model is lost.** A card is never rebuilt from the book alone: an update starts from
 the server's current copy (`to_card(data, base=...)`), parses it, replaces only the carried fields and

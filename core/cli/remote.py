@@ -35,13 +35,14 @@ def remote() -> None:
               help="Read the token from standard input and store it in the keyring (or the owner-only token file).")
 @click.option("--conflict", type=click.Choice(POLICIES), default="local", show_default=True,
               help="Default conflict policy for this remote.")
-@click.option("--full-every", default="0", metavar="DURATION",
+@click.option("--full-every", default=None, metavar="DURATION",
               help="For incremental remotes: list everything (to see deletions) at most this often, e.g. 1h; "
-                   "0 = every sync.")
+                   "0 = every sync [default: the adapter's: 1d for carddav, whose incremental listings report "
+                   "deletions too; 0 for the others].")
 @click.option("--replace", is_flag=True, help="Replace a remote of that name.")
 @pass_env
 def add(env: Env, name: str, adapter_name: str, url: str | None, option_values: tuple[str, ...],
-        token_env: str | None, token_stdin: bool, conflict: str, full_every: str, replace: bool) -> None:
+        token_env: str | None, token_stdin: bool, conflict: str, full_every: str | None, replace: bool) -> None:
     """Add a remote: a name, the adapter that speaks its API, its URL and where its token is.
 
     \b

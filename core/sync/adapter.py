@@ -257,6 +257,9 @@ class Adapter(abc.ABC):
             (`rolo remote add ... --option KEY=VALUE`). Values arrive as strings.
         capabilities: what the remote can carry and do.
         default_url: the API's base URL, used when `rolo remote add` is given no `--url`.
+        default_full_every: the `full_every` `rolo remote add` writes when given no `--full-every`: "0" (a
+            complete listing every sync) unless the remote's incremental listings report deletions too, so a
+            complete one is only a safety net (CardDAV's sync-collection: "1d").
         token_help: where a user gets a token (shown by `rolo remote add` and in errors).
 
     An instance serves one sync run of one remote. The engine creates it with an `httpx.Client` whose
@@ -268,6 +271,7 @@ class Adapter(abc.ABC):
     options: ClassVar[Mapping[str, str]] = {}
     capabilities: ClassVar[Capabilities]
     default_url: ClassVar[str | None] = None
+    default_full_every: ClassVar[str] = "0"
     token_help: ClassVar[str] = ""
 
     def __init__(self, client: httpx.Client, *, url: str, token: str | None,

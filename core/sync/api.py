@@ -135,8 +135,8 @@ class SyncAPI:
 
     def add_remote(self, name: str, adapter: str, *, url: str | None = None,
                    options: Mapping[str, str] | Iterable[str] | None = None, token_env: str | None = None,
-                   token: str | Callable[[], str] | None = None, conflict: str = "local", full_every: str = "0",
-                   replace: bool = False) -> RemoteAdded:
+                   token: str | Callable[[], str] | None = None, conflict: str = "local",
+                   full_every: str | None = None, replace: bool = False) -> RemoteAdded:
         """Add a remote to the config file (its token, if given, to the keyring or the owner-only token file).
 
         Args:
@@ -148,7 +148,8 @@ class SyncAPI:
             token: the token to store, or a function returning it, called once everything else is valid (the
                 CLI reads standard input then); not together with `token_env`.
             conflict: the remote's default conflict policy (local, remote or newest).
-            full_every: for incremental remotes, list everything at most this often (`1h`; `0`: every sync).
+            full_every: for incremental remotes, list everything at most this often (`1h`; `0`: every sync);
+                None: the adapter's `default_full_every`.
             replace: replace a remote of that name instead of refusing.
 
         Returns:
@@ -159,8 +160,9 @@ class SyncAPI:
         """
         remotes.validate_name(name)
         remotes.check_policy(conflict)
-        remotes.parse_duration(full_every)
         cls = remotes.adapter_class(self.plugin_manager, adapter)
+        full_every = cls.default_full_every if full_every is None else full_every
+        remotes.parse_duration(full_every)
         values = parse_options(options)
         remotes.check_options(cls, values)
         url = url or cls.default_url

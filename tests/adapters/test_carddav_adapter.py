@@ -105,6 +105,7 @@ def test_which_hosts_discovery_may_follow(here: str, there: str, trusted: bool) 
 def test_several_address_books_must_be_chosen_and_remote_test_lists_them(
         radicale: RadicaleServer, addressbook: str, rolo_home: Path, monkeypatch: pytest.MonkeyPatch,
         book: Book) -> None:
+    radicale.make_addressbook("second-" + addressbook.strip("/").rsplit("/", 1)[-1])  # not alone, whatever ran before
     config = configure(rolo_home, radicale.url, radicale.api_key, monkeypatch)
     with pytest.raises(UserError, match="address books found") as caught:
         sync(book, config)

@@ -191,3 +191,14 @@ def test_emulate_prints_a_url_and_key_that_work(rolo_home):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_remote_add_takes_the_adapters_full_listing_default_unless_told(rolo):
+    """CardDAV's sync-collection reports deletions, so a complete listing is a daily safety net there; the
+    other adapters list everything each sync unless --full-every says otherwise."""
+    url = "http://127.0.0.1:9/"
+    rolo("remote", "add", "phone", "--adapter", "carddav", "--url", url, "--token-env", "CARDDAV_TOKEN")
+    rolo("remote", "add", "tablet", "--adapter", "carddav", "--url", url, "--token-env", "T", "--full-every", "0")
+    rolo("remote", "add", "work", "--adapter", "relm", "--url", url, "--token-env", "RELM_KEY")
+    shown = {r["name"]: r["full_every"] for r in rolo.json("remote", "list")}
+    assert shown == {"phone": "1d", "tablet": "0", "work": "0"}
