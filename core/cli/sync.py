@@ -3,6 +3,7 @@ of a run: sync_output.py)."""
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from typing import Any
@@ -225,6 +226,8 @@ def emulate(env: Env, adapter_name: str, port: int, as_json: bool) -> None:
         click.echo("Ctrl-C to stop")
     sys.stdout.flush()
     stop = threading.Event()
+    # `kill` (SIGTERM) stops it as Ctrl-C does: the emulator's data (Radicale's folder) is removed too
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
             pass

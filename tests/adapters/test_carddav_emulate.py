@@ -61,3 +61,19 @@ def test_the_emulator_serves_a_sync_and_stops_with_rolo(tmp_path: Path) -> None:
     while any(_alive(pid) for pid in radicale) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in radicale), "Radicale outlived rolo emulate"
+
+
+def test_kill_stops_the_emulator_as_ctrl_c_does_and_removes_its_data(tmp_path: Path) -> None:
+    env = {**os.environ, "ROLO_HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    server = subprocess.Popen([str(BIN / "rolo"), "emulate", "carddav", "--port", "0", "--json"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        json.loads(server.stdout.readline())  # type: ignore[union-attr]  (up and serving)
+        radicale = _children(server.pid)
+        assert list(tmp_path.glob("rolo-radicale-*")), "Radicale's data folder is in TMPDIR while it runs"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(20)
+    assert code == 0, server.stderr.read()  # type: ignore[union-attr]
+    assert not any(_alive(pid) for pid in radicale)
+    assert not list(tmp_path.glob("rolo-radicale-*")), "SIGTERM left Radicale's data behind"
