@@ -513,11 +513,11 @@ class Book:
         Returns its path, whether it was created, and the schema it was upgraded from (None: none)."""
         return connection.create_book(self.location)
 
-    def backup(self, target: str | Path | None = None) -> connection.BackupMade:
+    def backup(self, target: str | Path | None = None, *, before_merge: bool = False) -> connection.BackupMade:
         """Copy the book with SQLite's online backup API (consistent while other processes write) to `target`
         (a new file or a folder), by default `BOOK.backup-SCHEMA-TIME` beside it; the copy is checked with
         `PRAGMA quick_check`. Raises BookError for a missing or damaged book, or a target that exists."""
-        return connection.backup_book(self.location, target)
+        return connection.backup_book(self.location, target, before_merge=before_merge)
 
 
 class _Rollback(Exception):

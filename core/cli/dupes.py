@@ -59,7 +59,8 @@ def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: 
 
     The kept contact holds each number once (compared in E.164 form) and each email once (any case), with
     the label of a copy that had one. Before merging, rolo copies the book beside it as `rolo backup` does
-    (BOOK.backup-SCHEMA-TIME) and says where; --no-backup skips the copy.
+    (BOOK.backup-SCHEMA-TIME-merge) and says where; the 3 newest of these copies are kept, older ones
+    deleted (copies made by `rolo backup` are never deleted); --no-backup skips the copy.
 
     \b
     Example:
@@ -76,7 +77,7 @@ def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: 
     made = None
     ids = [env.book.resolve(ref) for ref in (keep, *others)]
     if not dry_run and not no_backup and len(set(ids)) == len(ids):  # else the merge refuses: no copy needed
-        made = env.book.backup()
+        made = env.book.backup(before_merge=True)
         if not as_json:
             click.echo(f"backed up the book to {made.backup}")
     merged, log, absorbed = env.book.merge(keep, list(others), dry_run=dry_run, delete_remote=bool(deletions))

@@ -132,7 +132,10 @@ def _refuse_url_mistake(location: str) -> None:
 
 
 # -- a damaged book --------------------------------------------------------------------------------------------------
-_BACKUP_NAME = re.compile(r"\.backup-[^-]+-(\d{8}T\d{6}Z)(?:-(\d+))?$")
+_BACKUP_NAME = re.compile(r"\.backup-[^-]+-(\d{8}T\d{6}Z)(?:-(\d+))?(-merge)?$")
+#: Copies `rolo merge` makes on its own are pruned to the newest few: on a large book each is a full copy, and
+#: merging duplicates one by one would fill the disk. Copies the user asked for are never pruned.
+MERGE_BACKUPS_KEPT = 3
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -284,16 +287,27 @@ def _has_tables(path: Path) -> bool:
         conn.close()
 
 
-def backup_name(path: Path, revision: str) -> Path:
+def backup_name(path: Path, revision: str, suffix: str = "") -> Path:
     """Where a backup of the book at schema `revision` goes: `BOOK.backup-REV-TIME` beside it (`-2`... when
-    that name is taken within the second)."""
+    that name is taken within the second), then the suffix (`-merge`: a copy made before a merge)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.backup-{revision}-{stamp}")
+    target = path.with_name(f"{path.name}.backup-{revision}-{stamp}{suffix}")
     n = 1
     while target.exists():
         n += 1
-        target = path.with_name(f"{path.name}.backup-{revision}-{stamp}-{n}")
+        target = path.with_name(f"{path.name}.backup-{revision}-{stamp}-{n}{suffix}")
     return target
+
+
+def prune_merge_backups(path: Path, just_made: Path, keep: int = MERGE_BACKUPS_KEPT) -> list[Path]:
+    """Delete the copies made before merges (`-merge`) but the newest `keep` (`just_made` among them); the
+    others rolo made stay. Newest by modification time: names repeat within a second once pruned. Returns
+    the copies deleted."""
+    others = [b for b in backups(path) if b.name.endswith("-merge") and b != just_made]
+    others.sort(key=lambda b: b.stat().st_mtime_ns, reverse=True)
+    for old in others[keep - 1:]:
+        old.unlink(missing_ok=True)
+    return others[keep - 1:]
 
 
 def _backup(path: Path, revision: str) -> Path:
@@ -318,10 +332,13 @@ class BackupMade:
     schema: str | None
 
 
-def backup_book(location: str, target: str | os.PathLike[str] | None = None) -> BackupMade:
+def backup_book(location: str, target: str | os.PathLike[str] | None = None, *, before_merge: bool = False
+                ) -> BackupMade:
     """Copy the book with SQLite's online backup API (one step: a consistent snapshot, while other processes
     go on writing) to `target` (a new file, or a folder), by default `BOOK.backup-REV-TIME` beside it. The
     copy is written under a temporary name, checked with quick_check, then renamed into place.
+    `before_merge`: the copy `rolo merge` makes (`BOOK.backup-REV-TIME-merge`); only the newest
+    MERGE_BACKUPS_KEPT of those are kept.
 
     Raises:
         BookError: no book there, a target that exists or whose folder does not, or a damaged book (a copy
@@ -334,7 +351,7 @@ def backup_book(location: str, target: str | os.PathLike[str] | None = None) -> 
     try:
         revision = _current_revision(src)
         if target is None:
-            dest = backup_name(path, revision or "none")
+            dest = backup_name(path, revision or "none", "-merge" if before_merge else "")
         else:
             dest = Path(target).expanduser()
             if dest.is_dir():
@@ -370,6 +387,8 @@ def backup_book(location: str, target: str | os.PathLike[str] | None = None) -> 
     os.replace(tmp, dest)
     if problems:
         raise damaged_error(path, f"its copy {dest} fails PRAGMA quick_check: {problems[0]}")
+    if before_merge and target is None:
+        prune_merge_backups(path, dest)
     return BackupMade(path.absolute(), dest.absolute(), dest.stat().st_size, revision)
 
 

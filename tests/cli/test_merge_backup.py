@@ -74,3 +74,18 @@ def test_a_merge_declined_at_the_question_makes_no_backup(rolo, relm, book_path)
     assert _backups(book_path) == []
     assert "backed up the book to" in rolo("merge", keep, other, input="y\n").stdout
     assert len(_backups(book_path)) == 1
+
+
+def test_only_the_newest_merge_copies_are_kept_and_rolo_backup_copies_never_go(rolo, book_path):
+    """Each merge copies the whole book: merging duplicates one by one must not fill the disk."""
+    rolo("init")
+    asked = Path(rolo.json("backup")["backup"])
+    made = []
+    for n in range(5):
+        keep = rolo("add", "--name", f"Ann Lee {n}", "--email", f"ann{n}@example.com").stdout.strip()
+        other = rolo("add", "--name", f"Ann Lee {n}", "--email", f"ann{n}@example.com").stdout.strip()
+        made.append(Path(rolo.json("merge", keep, other)["backup"]))
+    assert all(m.name.endswith("-merge") for m in made)
+    assert sorted(_backups(book_path)) == sorted([asked, *made[-3:]])
+    assert asked.exists() and all(m.exists() for m in made[-3:])
+    assert len([b for b in _backups(book_path) if b.name.endswith("-merge")]) == 3
