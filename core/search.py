@@ -83,3 +83,31 @@ def parse_query(query: str, region: str, field_names: Iterable[str] = ()) -> Par
     if not parsed.fts and not parsed.field_filters:
         raise UserError(f"nothing to search for in {query!r}")
     return parsed
+
+
+_QUALIFIER_LIKE = re.compile(r"^([^\W\d][\w-]*):(?!//)(.+)$", re.UNICODE)
+
+
+def unknown_qualifiers(query: str, field_names: Iterable[str] = ()) -> list[tuple[str, str | None]]:
+    """The `word:` prefixes of a query that are neither a qualifier nor a custom field (searched as plain
+    words, which is rarely what was meant), each with the closest known name or None. A URL (`https://`)
+    or a time (`10:30`) is no qualifier."""
+    import difflib
+
+    try:
+        terms = shlex.split(query)
+    except ValueError:
+        terms = query.split()
+    fields = {field_key(n): n for n in field_names}
+    known = sorted({*QUALIFIERS, *fields})
+    found = []
+    for term in terms:
+        match = _QUALIFIER_LIKE.match(term)
+        if not match:
+            continue
+        key = match.group(1)
+        if key.lower() in QUALIFIERS or field_key(key) in fields:
+            continue
+        close = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
+        found.append((key, fields.get(close[0], close[0]) if close else None))
+    return found

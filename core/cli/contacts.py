@@ -168,7 +168,15 @@ def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
       rolo search org:northwind label:investors
       rolo search 010-1234-5678
     """
-    records = env.book.search(" ".join(query), limit=limit)
+    text = " ".join(query)
+    if ":" in text:  # a mistyped qualifier (`emial:`) would quietly search for the words
+        from rolo.core.search import unknown_qualifiers
+
+        for key, close in unknown_qualifiers(text, (d.name for d in env.book.field_definitions())):
+            meant = f"did you mean {close}:?" if close else "rolo search --help lists the qualifiers"
+            click.echo(f"note: {key}: is neither a qualifier nor a custom field, so it was searched as plain "
+                       f"words ({meant})", err=True)
+    records = env.book.search(text, limit=limit)
     if as_json:
         print_json([r.to_json() for r in records])
     else:

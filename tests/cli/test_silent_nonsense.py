@@ -55,3 +55,17 @@ def test_add_with_only_a_blank_name_is_refused(rolo):
     assert "give at least --name" in rolo.fails("add", "--given", "", "--org", " ", code=2)
     assert rolo.json("list") == []
     assert rolo.json("add", "--name", " ", "--org", "Analytical Engines")["organization"] == "Analytical Engines"
+
+
+def test_a_mistyped_search_qualifier_is_named_with_what_was_meant(rolo):
+    rolo("add", "--name", "Ann Lee", "--email", "ann@example.com")
+    rolo("field", "define", "favourite_colour", "--type", "text")
+    typo = rolo("search", "emial:ann", "--json")
+    assert typo.stderr.strip() == ("note: emial: is neither a qualifier nor a custom field, so it was searched as "
+                                   "plain words (did you mean email:?)")
+    assert "did you mean favourite_colour:?" in rolo("search", "favorite_colour:red").stderr
+    assert "rolo search --help lists the qualifiers" in rolo("search", "zz:top").stderr
+    # qualifiers, custom fields, URLs and times say nothing
+    for quiet in ("email:ann", "favourite_colour:red", "https://example.com", "10:30", "Tel:555"):
+        assert rolo("search", quiet).stderr == "", quiet
+    assert [c["formatted_name"] for c in rolo.json("search", "email:ann")] == ["Ann Lee"]
