@@ -39,6 +39,25 @@ def to_e164(number: str, region: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
+def to_e164_near(number: str, region: str, home_regions: tuple[str, ...] = ()) -> str | None:
+    """`to_e164`, except that a number written without its +CC that is no valid number in `region` but is
+    one in the region of the contact's own address (`home_regions`) is read there: '06-6341-8820' of a
+    contact living in Japan is +81 6-6341-8820, not the merely possible-looking +1 066-341-8820."""
+    e164 = to_e164(number, region)
+    if not home_regions or number.strip().startswith("+") or number.strip().lower().startswith("tel:+"):
+        return e164
+    import phonenumbers
+
+    if e164 and phonenumbers.is_valid_number(phonenumbers.parse(e164)):
+        return e164
+    for home in home_regions:
+        if home != region.upper() and (there := to_e164(number, home)):
+            if phonenumbers.is_valid_number(phonenumbers.parse(there)):
+                return there
+    return e164
+
+
+@lru_cache(maxsize=4096)
 def search_digits(number: str, e164: str | None) -> list[str]:
     """Digit strings a search should find this number by: international, national (with trunk prefix)
     and as typed, so `+821012345678`, `01012345678` and `010-1234-5678` all match."""

@@ -20,7 +20,7 @@ from rolo.core.errors import NotFoundError, RoloError, UserError, ValidationErro
 from rolo.core.fields import FIELD_TYPES, FieldDefinition, field_key, validate_field_name
 from rolo.core.history import ChangeContext
 from rolo.core.history.fields import contact_fields, diff
-from rolo.core.phones import to_e164
+from rolo.core.phones import region_for_country, to_e164_near
 from rolo.core.record import ContactRecord, LogEntry
 from rolo.core.store import history, import_base, reader, search
 from rolo.core.store.history import Recorder
@@ -122,8 +122,10 @@ class Writer:
         if not record.uid or not record.uid.strip():
             raise ValidationError("contact has no uid")
         record.birthday = normalize_birthday(record.birthday)
+        # the contact's own countries read a number written without its +CC that the default region cannot
+        homes = tuple(dict.fromkeys(r for a in record.addresses if (r := region_for_country(a.country))))
         for phone in record.phones:
-            phone.e164 = to_e164(phone.number, self.region) if phone.number.strip() else None
+            phone.e164 = to_e164_near(phone.number, self.region, homes) if phone.number.strip() else None
         record.phones = [p for p in record.phones if p.number.strip()]
         record.emails = [e for e in record.emails if e.address.strip()]
         record.addresses = [a for a in record.addresses if not a.is_empty()]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,7 @@ def test_an_impossible_number_added_in_the_editor_is_refused(rolo, region, tmp_p
     assert rolo.json("show", uid)["revision"] == 1
 
 
-def test_fix_phones_reads_a_number_in_its_contacts_country(rolo, region, tmp_path):
+def test_fix_phones_reads_a_number_in_its_contacts_country(rolo, region, tmp_path, book_path):
     # 090-2718-5530 is a mobile number in Japan, and a valid GB number too: the address says which
     card = tmp_path / "kenji.vcf"
     card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:kenji\r\nFN:Kenji Watanabe\r\nTEL;TYPE=CELL:090-2718-5530\r\n"
@@ -123,8 +124,27 @@ def test_fix_phones_reads_a_number_in_its_contacts_country(rolo, region, tmp_pat
                     "TEL:+44 7700 900123\r\nEND:VCARD\r\n", encoding="utf-8")
     region("US")
     rolo("import", str(card))
+    assert rolo.json("show", "kenji")["phones"][0]["e164"] == "+819027185530"  # read in JP at once
+    # a book an older rolo wrote kept such a number without its E.164 form: doctor reads it in JP
+    with sqlite3.connect(book_path) as db:
+        db.execute("UPDATE phone SET e164 = NULL WHERE number = '090-2718-5530'")
+    db.close()
     region("GB")
     output = rolo("doctor", "--fix-phones").stdout
     assert "Kenji Watanabe (kenji): 090-2718-5530 -> +81 90-2718-5530 (read in JP)" in output
     assert "Ewan MacLeod (ewan): 0131 496 0123 -> +44 131 496 0123 (read in GB)" in output
     assert rolo.json("show", "kenji")["phones"][0]["e164"] == "+819027185530"
+
+
+def test_a_national_number_the_default_region_cannot_read_is_read_in_the_contacts_country(rolo, region,
+                                                                                         tmp_path):
+    """06-6341-8820 looks like a possible US number (+1 066...), which no US number is: a contact living in
+    Japan has it read there; a number the default region reads stays read there, whatever the address."""
+    card = tmp_path / "two.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:kenji\r\nFN:Kenji Watanabe\r\nTEL;TYPE=WORK:06-6341-8820\r\n"
+                    "ADR;TYPE=WORK:;;2-3-1 Umeda;Osaka;;530-0001;Japan\r\nEND:VCARD\r\n"
+                    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ann\r\nFN:Ann Lee\r\nTEL:(415) 555-0142\r\n"
+                    "ADR:;;1 Chome;Tokyo;;100-0001;Japan\r\nEND:VCARD\r\n", encoding="utf-8")
+    rolo("import", str(card))
+    assert [p["e164"] for p in rolo.json("show", "kenji")["phones"]] == ["+81663418820"]
+    assert [p["e164"] for p in rolo.json("show", "ann")["phones"]] == ["+14155550142"]
