@@ -22,26 +22,6 @@ import time
 from registry import BIN, Row, RunContext, at_least, at_most, benchmark, fill_book
 
 SIZES, QUICK = (1_000, 10_000), (1_000,)
-VDIRSYNCER = """\
-[general]
-status_path = "{root}/status/"
-
-[pair bench]
-a = "local"
-b = "radicale"
-collections = null
-
-[storage local]
-type = "filesystem"
-path = "{root}/vdir/"
-fileext = ".vcf"
-
-[storage radicale]
-type = "carddav"
-url = "{url}"
-username = "rolo"
-password.fetch = ["command", "sh", "-c", "printf %s \\"$BENCH_CARDDAV_PASSWORD\\""]
-"""
 
 
 def _timed(ctx: RunContext, args: list[str], env: dict[str, str]) -> tuple[float, str]:
@@ -93,7 +73,8 @@ def _vdirsyncer(ctx: RunContext, server: object, size: int, records: list) -> tu
     for record in records:
         (root / "vdir" / f"{record.uid}.vcf").write_text(export_card(record), encoding="utf-8", newline="")
     config = root / "config"
-    config.write_text(VDIRSYNCER.format(root=root, url=server.url.rstrip("/") + href), encoding="utf-8")  # type: ignore[attr-defined]
+    config.write_text(server.vdirsyncer_config(root, href, pair="bench", password_env="BENCH_CARDDAV_PASSWORD"),  # type: ignore[attr-defined]
+                      encoding="utf-8")
     env = {**os.environ, "BENCH_CARDDAV_PASSWORD": server.password}  # type: ignore[attr-defined]
     command = [str(BIN / "vdirsyncer"), "-c", str(config)]
     _timed(ctx, [*command, "discover"], env)

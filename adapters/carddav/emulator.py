@@ -53,6 +53,26 @@ type = none
 [logging]
 level = warning
 """
+_VDIRSYNCER = """\
+[general]
+status_path = "{root}/status/"
+
+[pair {pair}]
+a = "local"
+b = "radicale"
+collections = null{resolution}
+
+[storage local]
+type = "filesystem"
+path = "{root}/vdir/"
+fileext = ".vcf"
+
+[storage radicale]
+type = "carddav"
+url = "{url}"
+username = "{user}"
+password.fetch = ["command", "sh", "-c", "printf %s \\"${password_env}\\""]
+"""
 _MKCOL = """<?xml version="1.0" encoding="utf-8"?>
 <mkcol xmlns="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><set><prop>
 <resourcetype><collection/><CR:addressbook/></resourcetype><displayname>{name}</displayname>
@@ -137,6 +157,15 @@ class RadicaleServer:
         if response.status_code not in (201, 405):  # 405: it exists already
             raise OSError(f"Radicale refused to create {href}: {response.status_code}")
         return href
+
+    def vdirsyncer_config(self, root: Path, href: str, *, pair: str = "book", password_env: str = "VDS_PASSWORD",
+                          conflict_resolution: str | None = None) -> str:
+        """A vdirsyncer config pairing a vdir (`root/vdir/`, status in `root/status/`) with the address book
+        `href` of this server, the password read from the variable `password_env` (never written down): how
+        the interop test and the benchmark run vdirsyncer beside rolo."""
+        resolution = f'\nconflict_resolution = "{conflict_resolution}"' if conflict_resolution else ""
+        return _VDIRSYNCER.format(root=Path(root).as_posix(), pair=pair, resolution=resolution, user=USER,
+                                  url=self.url.rstrip("/") + href, password_env=password_env)
 
     def stop(self) -> None:
         """Stop Radicale (and remove its temporary folder)."""

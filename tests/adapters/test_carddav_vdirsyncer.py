@@ -15,27 +15,6 @@ import pytest
 from carddav_support import *  # noqa: F403
 
 BIN = Path(sys.executable).parent
-CONFIG = """\
-[general]
-status_path = "{root}/status/"
-
-[pair book]
-a = "local"
-b = "radicale"
-collections = null
-conflict_resolution = "b wins"
-
-[storage local]
-type = "filesystem"
-path = "{root}/vdir/"
-fileext = ".vcf"
-
-[storage radicale]
-type = "carddav"
-url = "{url}"
-username = "rolo"
-password.fetch = ["command", "sh", "-c", "printf %s \\"$VDS_PASSWORD\\""]
-"""
 
 
 class Sides:
@@ -46,7 +25,7 @@ class Sides:
         self.vdir = root / "vdir"
         self.vdir.mkdir(parents=True)
         self.config = root / "vdirsyncer.conf"
-        self.config.write_text(CONFIG.format(root=root, url=radicale.url.rstrip("/") + href), encoding="utf-8")
+        self.config.write_text(radicale.vdirsyncer_config(root, href, conflict_resolution="b wins"), encoding="utf-8")
         self.env = {**os.environ, "ROLO_HOME": str(root / "home"), "VDS_PASSWORD": radicale.password,
                     "CARDDAV_TOKEN": radicale.api_key}
         self.vdirsyncer("discover")
