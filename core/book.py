@@ -381,6 +381,62 @@ class Book:
             tx.add_notes([(record.id, body, created, None)])  # type: ignore[list-item]
             return {"uid": record.uid, "created_at": created, "body": body}
 
+    # -- interactions and keeping in touch (rolo.core.keep_in_touch) ---------------------------------------
+    def log_interaction(self, ref: str, text: str, kind: str = "other", at: str | None = None, *,
+                        local_only: bool = False) -> dict[str, Any]:
+        """Record an interaction (a notes-log entry with a kind) at `at` (the book's time format; None: now).
+        Returns the entry as `rolo note list --json` shows it, with the contact's uid and name."""
+        from rolo.core.keep_in_touch import check_kind
+
+        if not text.strip():
+            raise UserError("the interaction's text is empty (say what it was about)")
+        kind = check_kind(kind)
+        with self.transaction() as tx:
+            record = tx.load(tx.resolve(ref))
+            at = at or utc_now()
+            tx.add_notes([(record.id, text, at, None, kind, local_only)])  # type: ignore[list-item]
+            return {"uid": record.uid, "name": record.display_name(), "at": at, "kind": kind, "text": text,
+                    "local_only": local_only}
+
+    def keep_in_touch(self, every_days: int | None, *, ref: str | None = None, label: str | None = None
+                      ) -> tuple[str, int | None]:
+        """Set the cadence (None: remove it) of the contact REF names or of a label. Returns what it applies
+        to (a contact's name, or `label NAME`) and the previous cadence in days (None: there was none)."""
+        with self.transaction() as tx:
+            if ref is not None:
+                record = tx.load(tx.resolve(ref))
+                return record.display_name(), tx.set_cadence(every_days, contact_id=record.id)
+            return f"label {label}", tx.set_cadence(every_days, label=label)
+
+    def cadences(self) -> list[Any]:
+        """Every cadence set (`rolo.core.store.cadences.Cadence`): labels' first, then contacts'."""
+        from rolo.core.store import cadences
+
+        with self.snapshot() as db:
+            return cadences.cadences(db)
+
+    def due(self, today: Any = None, *, within: int = 0, label: str | None = None) -> list[Any]:
+        """The contacts due for contact by `today` + `within` days (`rolo.core.keep_in_touch.Due`), most
+        overdue first; only those carrying `label`, when given."""
+        from datetime import UTC, datetime
+
+        from rolo.core.keep_in_touch import Due, due_on
+        from rolo.core.store import cadences
+
+        today = today or datetime.now(UTC).date()
+        with self.snapshot() as db:
+            found = cadences.candidates(db, label)
+            records = {r.id: r for r in reader.load_contacts(db, [c.contact_id for c in found])}
+        dues = []
+        for c in found:
+            day = due_on(c.every_days, c.last_contacted, c.since)
+            overdue = (today - day).days
+            if overdue >= -within:
+                record = records[c.contact_id]
+                dues.append(Due(record.uid, record.display_name(), c.every_days,
+                                f"label {c.label}" if c.label else "own", c.last_contacted, day, overdue))
+        return sorted(dues, key=lambda d: (-d.overdue_days, d.name.casefold(), d.uid))
+
     # -- the notes log as part of the contact: show, edit, remove, export ---------------------------------
     def log(self, ref: str) -> list[LogEntry]:
         """A contact's notes log as entries (id, time, text, source key), oldest first."""

@@ -129,6 +129,9 @@ class ContactRecord:
     # The notes log, only where a caller asked for it (`Book.with_log`, a parsed vCard's X-ROLO-LOG lines):
     # contacts read for list/search/sync leave it empty, and it is in neither to_json() nor content_key().
     log: list[LogEntry] = field(default_factory=list)
+    # When the latest interaction of the notes log took place (`rolo log`): derived from the log, never set
+    # by a write, so it is in to_json() but not in content_key().
+    last_contacted: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
     revision: int = 0
@@ -186,6 +189,7 @@ class ContactRecord:
             "notes": self.notes,
             "starred": self.starred,
             "kind": self.kind,
+            "last_contacted": self.last_contacted,
             "revision": self.revision,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -195,7 +199,7 @@ class ContactRecord:
         """What decides whether two versions differ: the JSON object without bookkeeping, plus the
         photo and the kept vCard lines."""
         data = self.to_json()
-        for key in ("created_at", "updated_at", "revision"):
+        for key in ("created_at", "updated_at", "revision", "last_contacted"):
             data.pop(key)
         data["photo"] = self.photo.hex() if self.photo else None
         data["photo_type"] = self.photo_type

@@ -123,8 +123,9 @@ def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str, 
 
 @click.command("list")
 @click.option("--label", help="Only contacts with this label.")
-@click.option("--sort", type=click.Choice(["name", "updated"]), default="name", show_default=True,
-              help="By family/given name, or most recently updated first.")
+@click.option("--sort", type=click.Choice(["name", "updated", "contacted"]), default="name", show_default=True,
+              help="By family/given name; most recently updated first; or contacted: longest out of touch "
+                   "first (by the latest `rolo log` entry), those never contacted before everyone.")
 @json_option
 @pass_env
 def list_(env: Env, label: str | None, sort: str, as_json: bool) -> None:

@@ -151,12 +151,21 @@ def contact_detail(r: ContactRecord) -> None:
         row(name, ", ".join(map(str, value)) if isinstance(value, list) else str(value).lower()
             if isinstance(value, bool) else str(value))
     row("Notes", r.notes)
+    if r.last_contacted:
+        from datetime import UTC, datetime
+
+        from rolo.core.keep_in_touch import ago
+
+        kind = next((e.kind for e in reversed(r.log) if e.kind and e.at == r.last_contacted), None)
+        row("Last contacted", f"{r.last_contacted[:10]}, {ago(r.last_contacted, datetime.now(UTC).date())}"
+            + (f" ({kind})" if kind else ""))
     if r.log:
         from rich.markup import escape
 
         latest = r.log[-LATEST_NOTES:][::-1]  # newest first
         for entry in latest:
-            row("Log", f"{entry.at}  {escape(entry.text)}  [dim]#{entry.id}[/dim]")
+            kind = f"[{entry.kind}] " if entry.kind else ""
+            row("Log", f"{entry.at}  {escape(kind)}{escape(entry.text)}  [dim]#{entry.id}[/dim]")
         if len(r.log) > len(latest):
             row("", f"[dim]… {len(r.log) - len(latest)} more: rolo note list {escape(r.uid)}[/dim]")
     row("UID", r.uid)

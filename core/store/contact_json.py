@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-from rolo.core.store.reader import live_filter
+from rolo.core.store.reader import LAST_CONTACTED, live_filter
 
 _TRUE_FALSE = "json(CASE WHEN {} THEN 'true' ELSE 'false' END)"
 # A list of child objects in `position` order. SQLite 3.40 has no ORDER BY inside an aggregate, and an
@@ -55,6 +55,7 @@ _OBJECT = ", ".join([
     "ON l.id = cl.label_id WHERE cl.contact_id = c.id ORDER BY l.name_key))",
     f"'custom_fields', {_CUSTOM_FIELDS}",
     "'notes', c.notes", "'starred', " + _TRUE_FALSE.format("c.starred"), "'kind', c.kind",
+    f"'last_contacted', {LAST_CONTACTED}",
     "'revision', c.revision", "'created_at', c.created_at", "'updated_at', c.updated_at",
 ])
 

@@ -131,6 +131,11 @@ def _load(conn: sqlite3.Connection, where: str, params: list[Any], defs: dict[in
         "SELECT contact_id, kind, uid, name FROM related WHERE contact_id IN ({marks}) ORDER BY position"
     ):
         records[cid].related.append(RelatedEntry(kind, uid, name))
+    for cid, at in children(
+        "SELECT contact_id, MAX(created_at) FROM note WHERE contact_id IN ({marks}) AND kind IS NOT NULL "
+        "GROUP BY contact_id"
+    ):
+        records[cid].last_contacted = at
     return list(records.values())
 
 
@@ -140,6 +145,10 @@ def live_contact_id(conn: sqlite3.Connection, uid: str) -> int | None:
     return row[0] if row else None
 
 
+#: The latest interaction of contact `c` (index ix_note_interaction answers it without reading the notes).
+LAST_CONTACTED = "(SELECT MAX(n.created_at) FROM note n WHERE n.contact_id = c.id AND n.kind IS NOT NULL)"
+
+
 def live_filter(label: str | None, sort: str) -> tuple[str, list[Any], str]:
     """The WHERE clause, its parameters and the ORDER BY of a listing of live contacts over `contact c`."""
     where, params = "c.deleted_at IS NULL", []
@@ -147,7 +156,12 @@ def live_filter(label: str | None, sort: str) -> tuple[str, list[Any], str]:
         where += (" AND c.id IN (SELECT cl.contact_id FROM contactlabel cl JOIN label l ON l.id = "
                   "cl.label_id WHERE l.name_key = ?)")
         params.append(label.casefold())
-    order = "c.updated_at DESC, c.id DESC" if sort == "updated" else "c.sort_key, c.id"
+    if sort == "updated":
+        order = "c.updated_at DESC, c.id DESC"
+    elif sort == "contacted":  # longest out of touch first; never contacted (NULL) before anyone
+        order = f"{LAST_CONTACTED}, c.sort_key, c.id"
+    else:
+        order = "c.sort_key, c.id"
     return where, params, order
 
 

@@ -22,7 +22,7 @@ from rolo.core.history import ChangeContext
 from rolo.core.history.fields import contact_fields, diff
 from rolo.core.phones import region_for_country, to_e164_near
 from rolo.core.record import ContactRecord, LogEntry
-from rolo.core.store import history, import_base, reader, search
+from rolo.core.store import cadences, history, import_base, reader, search
 from rolo.core.store.history import Recorder
 from rolo.core.store.sync_state import SyncState
 from rolo.core.values import normalize_birthday, sort_key, utc_now
@@ -433,6 +433,20 @@ class Writer:
                 self.history.record(contact_id, "note", {"log": [None, entry]})
         search.reindex(self._conn, reader.load_contacts(self._conn, list(added)))
         return count
+
+    # -- keep in touch (`rolo keep`) --------------------------------------------------------------------
+    def set_cadence(self, every_days: int | None, *, contact_id: int | None = None, label: str | None = None
+                    ) -> int | None:
+        """Set the cadence of a contact or a label (None: remove it); returns the previous days, if any."""
+        label_id = None
+        if label is not None:
+            label_id = cadences.label_id(self._conn, label)
+            if label_id is None:
+                raise NotFoundError(f"no label named {label!r}", hint="rolo label list shows the labels")
+        if every_days is None:
+            return cadences.remove_cadence(self._conn, contact_id=contact_id, label_id=label_id)
+        return cadences.set_cadence(self._conn, contact_id=contact_id, label_id=label_id, every_days=every_days,
+                                    now=utc_now())
 
     # -- labels and fields -----------------------------------------------------------------------------
     def rename_label(self, old: str, new: str) -> int:
