@@ -97,6 +97,23 @@ def contact_changed(book: Book, record: ContactRecord, change: str) -> None:
 
 
 @hookspec
+def contact_due(book: Book, contact: ContactRecord, due: Any) -> None:
+    """A contact is overdue for contact by its keep-in-touch cadence (`rolo keep`, `rolo due`): called by
+    `rolo daemon`'s `reminders` service at its start and then once a day, once per overdue contact, most
+    overdue first, so a plugin can notify. A contact still overdue the next day is announced again.
+
+    Args:
+        book: the book (the service's own; read from it, do not hold on to it).
+        contact: the contact as it is now.
+        due: a `rolo.core.keep_in_touch.Due`: `every_days`, `source` (`own` or `label NAME`),
+            `last_contacted` (None: never), `due_on`, `overdue_days` (> 0).
+
+    An exception is logged by the daemon (naming the plugin and the contact); the other plugins and the
+    other contacts are still called.
+    """
+
+
+@hookspec
 def file_imported(book: Book, path: str, report: dict[str, Any]) -> None:
     """A file was imported from a watched drop folder (after the import was committed).
 
