@@ -52,7 +52,9 @@ from rolo.core.values import book_time, normalize_birthday
 from rolo.core.errors import ValidationError, VCardError
 from rolo.core.fields import field_key
 from rolo.core.labels import label_from_types, unwrap_apple
-from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, LogEntry, PhoneEntry, UrlEntry
+from rolo.core.relations import ANDROID_TYPES, NAMED_PROPERTIES, normal_kind
+from rolo.core.record import (AddressEntry, ContactRecord, DateEntry, EmailEntry, LogEntry, PhoneEntry,
+                              RelatedEntry, UrlEntry)
 from rolo.core.vcard_encode import (ORIGINAL_ENCODING, ORIGINAL_NAME, as_shadow, encode_line, entry_shadow,
                                     original_name)
 from rolo.core.vcard_repair import (
@@ -80,6 +82,8 @@ SEGMENT_BYTES = 1 << 20
 MAX_CARD_BYTES = 16 << 20
 MAX_CARD_PROPERTIES = 10_000
 
+_ANNIVERSARIES = ("ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-KADDRESSBOOK-X-ANNIVERSARY",
+                  "X-MS-ANNIVERSARY")
 _TEXT_FIELDS = {"UID": "uid", "FN": "formatted_name", "NICKNAME": "nickname", "TITLE": "title"}
 _LOG_PROPERTY = "X-ROLO-LOG"  # one notes-log entry (see the module docstring)
 # A hand-written X-AT time whose colons are not quoted (the parser would cut it at the first colon).
@@ -619,13 +623,16 @@ class _Mapper:
         self.props = props
         self.fields = {field_key(n): n for n in field_names}
         self.version = next((p.value.strip() for p in props if p.name == "VERSION"), "")
-        typed = {p.group.upper() for p in props if p.group and p.name in ("EMAIL", "TEL", "ADR", "URL")}
-        # An X-ABLabel labels the EMAIL/TEL/ADR/URL of its group; one labelling anything else stays in extras.
-        self.labels = {p.group.upper(): _apple_label(p.value) for p in props
-                       if p.name == "X-ABLABEL" and p.group and p.group.upper() in typed}
         groups = [p.group.upper() for p in props if p.group and p.name != "X-ABLABEL"]
         # Groups holding more than one property besides X-ABLabel: item2.ADR with item2.X-ABADR.
         self.shared_groups = {g for g in groups if groups.count(g) > 1} if len(groups) > 1 else set()
+        typed = {p.group.upper() for p in props if p.group and (p.name in ("EMAIL", "TEL", "ADR", "URL")
+                 or self.alone(p) and p.name == "X-ABRELATEDNAMES" and unescape(p.value).strip()
+                 or self.alone(p) and p.name == "X-ABDATE" and _birthday(p) is not None and "T" not in p.value)}
+        # An X-ABLabel labels the EMAIL/TEL/ADR/URL, related name or date of its group (those rolo reads);
+        # one labelling anything else stays in extras.
+        self.labels = {p.group.upper(): _apple_label(p.value) for p in props
+                       if p.name == "X-ABLABEL" and p.group and p.group.upper() in typed}
         self.r = ContactRecord(uid="")
         self.taken: set[str] = set()  # single-valued properties already used
         self.notes: list[str] = []
@@ -635,6 +642,9 @@ class _Mapper:
             "KIND": self.kind, "X-ADDRESSBOOKSERVER-KIND": self.kind, "EMAIL": self.email, "TEL": self.tel,
             "ADR": self.adr, "URL": self.url, "CATEGORIES": self.categories, "NOTE": self.note,
             "PHOTO": self.photo, _LOG_PROPERTY: self.log_entry, _STARRED_PROPERTY: self.starred,
+            "RELATED": self.related, "X-ABRELATEDNAMES": self.related_name, "X-ABDATE": self.abdate,
+            **dict.fromkeys(_ANNIVERSARIES, self.anniversary), "X-ANDROID-CUSTOM": self.android,
+            **dict.fromkeys(NAMED_PROPERTIES, self.named_relation),
         }
 
     def record(self, digest: str) -> ContactRecord:
@@ -801,6 +811,90 @@ class _Mapper:
             return False  # a URI, a second photo, or data that does not decode: kept as written
         self.r.photo, self.r.photo_type = photo
         return True
+
+    # -- dates beside the birthday, and relationships (rolo.core.relations) ----------------------------
+    def add_date(self, label: str, value: str) -> bool | None:
+        # Apple's built-in labels, however spelled (`Anniversary`), read as the book's own
+        entry = DateEntry(label.lower() if label.lower() in ("anniversary", "other") else label, value)
+        if entry not in self.r.dates:
+            self.r.dates.append(entry)
+        return True
+
+    def alone(self, p: _Prop) -> bool:
+        """Whether a grouped property is the only one of its group besides an X-ABLabel."""
+        return not p.group or p.group.upper() not in self.shared_groups
+
+    def anniversary(self, p: _Prop) -> bool | None:
+        """ANNIVERSARY (4.0) and the X- properties older writers use for it; a date with a time of day, or
+        text, is kept as written (the book keeps days)."""
+        if not p.value.strip():
+            return None
+        text = "TEXT" in (v.upper() for v in p.params.get("VALUE", []))
+        value = _birthday(p) if not text and "T" not in p.value else None
+        return False if value is None else self.add_date("anniversary", value)
+
+    def abdate(self, p: _Prop) -> bool | None:
+        """Apple's itemN.X-ABDATE, its kind in the group's X-ABLabel (`_$!<Anniversary>!$_`, or any text);
+        one sharing its group with another property, or with a time of day, is kept as written."""
+        value = _birthday(p) if self.alone(p) and "T" not in p.value else None
+        if value is None:
+            return False if p.value.strip() else None
+        return self.add_date(self.label(p, None) or "other", value)
+
+    def add_related(self, kind: str, uid: str | None, name: str | None) -> bool | None:
+        entry = RelatedEntry(normal_kind(kind), uid or None, name or None)
+        if entry.uid is None and entry.name is None:
+            return None
+        if entry not in self.r.related:
+            self.r.related.append(entry)
+        return True
+
+    def related(self, p: _Prop) -> bool | None:
+        """4.0 RELATED: a urn:uuid: (a contact's uid; rolo writes the name in X-ROLO-FN), or a name
+        (VALUE=text, with rolo's X-ROLO-UID); its kind is rolo's X-ROLO-KIND, else the first TYPE. Another URI
+        (http:, mailto:) is kept as written."""
+        value = unescape(p.value).strip()
+        kind = next((v for v in p.params.get("X-ROLO-KIND", []) if v.strip()), None)
+        types = [t.lower().removeprefix("x-") for t in p.types if t.lower() != "pref"]
+        if len(types) > 1 and kind is None:
+            return False  # the book keeps one kind a link: several TYPEs stay as written
+        kind = kind or (types[0] if types else "contact")
+        uid = next((v.strip() for v in p.params.get("X-ROLO-UID", []) if v.strip()), None)
+        declared = [v.upper() for v in p.params.get("VALUE", [])]
+        if "TEXT" in declared or (":" not in value and "URI" not in declared):
+            return self.add_related(kind, uid, value)
+        if value.lower().startswith("urn:uuid:"):
+            name = next((v.strip() for v in p.params.get("X-ROLO-FN", []) if v.strip()), None)
+            return self.add_related(kind, value[len("urn:uuid:"):], name)
+        return False
+
+    def related_name(self, p: _Prop) -> bool | None:
+        """Apple's itemN.X-ABRELATEDNAMES: a name, its kind the group's X-ABLabel (`_$!<Spouse>!$_`); one
+        sharing its group with another property is kept as written."""
+        if not self.alone(p):
+            return False
+        uid = next((v.strip() for v in p.params.get("X-ROLO-UID", []) if v.strip()), None)
+        name = unescape(p.value).strip()
+        return self.add_related(self.label(p, None) or "other", uid, None if name == uid else name)
+
+    def named_relation(self, p: _Prop) -> bool | None:
+        """X-SPOUSE, X-EVOLUTION-MANAGER...: one relation, by name (unless a custom field has that name)."""
+        if field_key(p.name[2:]) in self.fields:
+            return self.other(p)
+        return self.add_related(NAMED_PROPERTIES[p.name], None, unescape(p.value).strip())
+
+    def android(self, p: _Prop) -> bool | None:
+        """Android's X-ANDROID-CUSTOM rows for events (anniversaries, custom dates) and relations."""
+        parts = [unescape(x) for x in split_escaped(p.value, ";")] + [""] * 4
+        kind, data, type_, label = parts[0].strip(), parts[1].strip(), parts[2].strip(), parts[3].strip()
+        if kind == "vnd.android.cursor.item/contact_event" and type_ != "3":  # 3: the birthday, as BDAY
+            value = _birthday(_Prop("", None, "X", {}, value=data)) if data else None
+            if value is None:
+                return False
+            return self.add_date({"1": "anniversary", "2": "other"}.get(type_) or label or "other", value)
+        if kind == "vnd.android.cursor.item/relation" and data:
+            return self.add_related(ANDROID_TYPES.get(type_) or label or "other", None, data)
+        return False
 
     def other(self, p: _Prop) -> bool | None:
         name = self.fields.get(field_key(p.name[2:])) if p.name.startswith("X-") else None

@@ -27,12 +27,15 @@ import vobject  # type: ignore[import-untyped]
 from rolo.core.errors import VCardError
 from rolo.core.labels import types_for_label
 from rolo.core.record import ContactRecord
+from rolo.core.relations import APPLE_LABELS, rfc_type
 from rolo.core.vcard import (_GROUP, _LOG_PROPERTY, _STARRED_PROPERTY, _Mapper, _Prop, _read_prop, _sniff,
                              log_source_key)
 from rolo.core.vcard_encode import SHADOW, encode_line, is_shadow, iso_form, unshadow
 from rolo.core.vcard_repair import LogicalLine, fold_line
 from vobject.vcard import Address, Name  # type: ignore[import-untyped]
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_APPLE_DATE_LABELS = frozenset({"anniversary", "other"})
 # Parameters the book carries itself on EMAIL/TEL/ADR/URL (TYPE and PREF=1 as label and primary flag).
 _SPELLING = {"TYPE", "ENCODING", "CHARSET", "VALUE", SHADOW}
 
@@ -100,6 +103,8 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
     for u in record.urls:
         shadow = shadows.take_entry("URL", lambda r, u=u: bool(r.urls) and r.urls[0].url == u.url)
         _add_typed(card, "url", u.url, u.label, False, "urls", v4, groups, shadow)
+    _add_dates(card, record, v4, groups)
+    _add_related(card, record, v4, groups)
     if record.labels:
         card.add("categories").value = list(record.labels)
     for fname, fvalue in record.custom_fields.items():
@@ -214,6 +219,57 @@ def _add_typed(card: Any, name: str, value: object, label: str | None, primary: 
         line.params["TYPE"] = types
     if ab_label:
         card.add("x-ablabel", group=group).value = label
+
+
+def _apple_wrapped(label: str, built_in: frozenset[str]) -> str:
+    """An X-ABLabel value: Apple's built-in spelling (`_$!<Anniversary>!$_`) for its own labels."""
+    return f"_$!<{label.title()}>!$_" if label.lower() in built_in else label
+
+
+def _add_dates(card: Any, record: ContactRecord, v4: bool, groups: _Groups) -> None:
+    """Dates beside the birthday: in 4.0 the first anniversary as ANNIVERSARY, every other date (and in 3.0,
+    which has no ANNIVERSARY, every date) as Apple's itemN.X-ABDATE with its label in X-ABLabel."""
+    anniversary_written = False
+    for entry in record.dates:
+        if v4 and not anniversary_written and entry.label.lower() == "anniversary":
+            card.add("anniversary").value = iso_form(entry.value, basic=True)
+            anniversary_written = True
+            continue
+        group = groups.next()
+        card.add("x-abdate", group=group).value = iso_form(entry.value, basic=False)
+        card.add("x-ablabel", group=group).value = _apple_wrapped(entry.label, _APPLE_DATE_LABELS)
+
+
+def _add_related(card: Any, record: ContactRecord, v4: bool, groups: _Groups) -> None:
+    """Relationships (rolo.core.relations): in 4.0 RELATED, a urn:uuid: where the other person's uid is a
+    UUID (their name in X-ROLO-FN), else their name (VALUE=text, the uid in X-ROLO-UID), TYPE the RFC 6350
+    type nearest the kind and
+    X-ROLO-KIND the kind where it is not one; in 3.0 Apple's itemN.X-ABRELATEDNAMES with an X-ABLabel."""
+    for entry in record.related:
+        uid = entry.uid.removeprefix("urn:uuid:") if entry.uid else None
+        name = entry.name or uid or ""
+        if v4:
+            line = card.add("related")
+            kind = rfc_type(entry.kind)
+            line.params["TYPE"] = [kind]
+            if kind != entry.kind:
+                line.params["X-ROLO-KIND"] = [entry.kind]
+            if uid and _UUID.fullmatch(uid):
+                line.value = f"urn:uuid:{uid}"
+                if entry.name:  # for a reader whose book lacks that contact
+                    line.params["X-ROLO-FN"] = [entry.name]
+            else:
+                line.value = name
+                line.params["VALUE"] = ["text"]
+                if uid:
+                    line.params["X-ROLO-UID"] = [uid]
+            continue
+        group = groups.next()
+        line = card.add("x-abrelatednames", group=group)
+        line.value = name
+        if uid:
+            line.params["X-ROLO-UID"] = [uid]
+        card.add("x-ablabel", group=group).value = _apple_wrapped(entry.kind, APPLE_LABELS)
 
 
 def _photo_line(record: ContactRecord, v4: bool) -> str:

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import pytest
 import vobject  # type: ignore[import-untyped]
 from conftest import SHARED_VCARDS, Rolo, vcard_corpus
+from rolo.core.relations import ANDROID_TYPES, APPLE_LABELS, NAMED_PROPERTIES, normal_kind, rfc_type
 from vcard_reference import TYPED, Card, Item, card_items, read_cards
 
 VERSIONS = ("3.0", "4.0")
@@ -236,6 +237,82 @@ def _broken_utf8(item: Item, _: Context) -> Item:
     return _map_text(item, fix)
 
 
+_ANNIVERSARY_NAMES = {"ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-KADDRESSBOOK-X-ANNIVERSARY",
+                      "X-MS-ANNIVERSARY"}
+_DAY = re.compile(r"(?:(\d{4})|--)-?(\d{2})-?(\d{2})")
+
+
+def _apple(label: str, built_in: frozenset[str]) -> str:
+    return f"_$!<{label.title()}>!$_" if label.lower() in built_in else label
+
+
+def _unwrapped(label: str | None) -> str | None:
+    match = _APPLE_LABEL.fullmatch(label or "")
+    return match[1].lower() if match else label
+
+
+def _modelled_date(item: Item) -> tuple[str, str] | None:
+    """(label, YYYY-MM-DD or --MM-DD) of a date the book models, None for any other item."""
+    value = item.value if isinstance(item.value, str) else ""
+    if item.name == "X-ANDROID-CUSTOM" and value.startswith("vnd.android.cursor.item/contact_event;"):
+        parts = value.split(";") + [""] * 4
+        if parts[2] == "3":
+            return None
+        label, value = {"1": "anniversary", "2": "other"}.get(parts[2]) or parts[3] or "other", parts[1]
+    elif item.name in _ANNIVERSARY_NAMES:
+        label = "anniversary"
+    elif item.name == "X-ABDATE":
+        label = _unwrapped(item.label) or "other"
+    else:
+        return None
+    match = _DAY.fullmatch(value.strip())
+    if match is None:
+        return None
+    year = None if match[1] in (None, "1604") else match[1]
+    return label, f"{year}-{match[2]}-{match[3]}" if year else f"--{match[2]}-{match[3]}"
+
+
+def _dates_for_version(item: Item, context: Context) -> Item:
+    found = _modelled_date(item)
+    if found is None:
+        return item
+    label, value = found
+    if context.version == "4.0" and label.lower() == "anniversary":
+        first = next(d for i in context.card if (d := _modelled_date(i)) and d[0].lower() == "anniversary")
+        if first == found:
+            return Item("ANNIVERSARY", frozenset(), value.replace("-", "") if value[0] != "-" else
+                        "--" + value[2:].replace("-", ""))
+    return Item("X-ABDATE", frozenset(), value, _apple(label, frozenset({"anniversary", "other"})))
+
+
+def _modelled_relation(item: Item) -> tuple[str, str] | None:
+    """(kind, name or urn:uuid: value) of a relationship the book models, None for any other item."""
+    value = item.value.strip() if isinstance(item.value, str) else ""
+    if not value:
+        return None
+    if item.name == "RELATED" and len(item.types - {"pref"}) <= 1:
+        kind = next(iter(item.types - {"pref"}), "contact")
+        return kind.removeprefix("x-"), value
+    if item.name == "X-ABRELATEDNAMES":
+        return normal_kind(_unwrapped(item.label) or "other"), value
+    if item.name in NAMED_PROPERTIES:
+        return NAMED_PROPERTIES[item.name], value
+    if item.name == "X-ANDROID-CUSTOM" and value.startswith("vnd.android.cursor.item/relation;"):
+        parts = value.split(";") + [""] * 4
+        return normal_kind(ANDROID_TYPES.get(parts[2]) or parts[3] or "other"), parts[1]
+    return None
+
+
+def _relations_for_version(item: Item, context: Context) -> Item:
+    found = _modelled_relation(item)
+    if found is None:
+        return item
+    kind, value = found
+    if context.version == "4.0":
+        return Item("RELATED", frozenset({rfc_type(kind)}), value)
+    return Item("X-ABRELATEDNAMES", frozenset(), value.removeprefix("urn:uuid:"), _apple(kind, APPLE_LABELS))
+
+
 # The legitimate differences between an original card and rolo's export of it, by name; every other
 # difference is a lost property. One property may need up to three, applied in this order.
 EXCEPTIONS: dict[str, Normalisation] = {
@@ -300,6 +377,15 @@ EXCEPTIONS: dict[str, Normalisation] = {
     "broken UTF-8 of a QP value decoded as UTF-8": Normalisation(
         _broken_utf8, "a quoted-printable UTF-8 value cut inside a character is decoded as UTF-8 with one "
         "replacement character, not as cp1252 mojibake"),
+    "dates written as the version writes them": Normalisation(
+        _dates_for_version, "an anniversary or custom date (ANNIVERSARY, X-ANNIVERSARY, Evolution's, KDE's, "
+        "Outlook's, Apple's X-ABDATE, Android's contact_event) is written as 4.0's ANNIVERSARY (the first "
+        "anniversary) or Apple's itemN.X-ABDATE with its X-ABLabel (3.0 has no ANNIVERSARY); the same date "
+        "twice is written once", shared=True),
+    "relationships written as the version writes them": Normalisation(
+        _relations_for_version, "a relationship (RELATED, Apple's X-ABRELATEDNAMES, X-SPOUSE and its kin, "
+        "Android's relation rows) is written as 4.0's RELATED (the nearest RFC 6350 TYPE, rolo's kind in "
+        "X-ROLO-KIND) or 3.0's Apple itemN.X-ABRELATEDNAMES with its X-ABLabel", shared=True),
     "unmarked base64 PHOTO decoded": Normalisation(
         _decode_unmarked_photo, "Thunderbird writes a JPEG's base64 without ENCODING=b; the export marks it"),
 }
@@ -521,6 +607,7 @@ JPEG = b"\xff\xd8\xff\xe0" + bytes(range(64))
 EMPTY_ADR = ("",) * 7
 NOTES = (item("NOTE", "one"), item("NOTE", "two"))
 EXTRA, PHOTO = "extra components joined into the last", "unmarked base64 PHOTO decoded"
+DATES, RELATIONS = "dates written as the version writes them", "relationships written as the version writes them"
 EXCEPTION_CASES = [
     ("default type omitted", item("EMAIL", "a@x", "internet", "home"), "3.0", item("EMAIL", "a@x", "home")),
     ("default type omitted", item("TEL", "1", "voice", "cell"), "4.0", item("TEL", "1", "cell")),
@@ -612,6 +699,23 @@ EXCEPTION_CASES = [
     (PHOTO, item("PHOTO", "http://example.com/me.jpg"), "3.0", UNCHANGED),
     (PHOTO, item("PHOTO", base64.b64encode(b"no image").decode()), "3.0", UNCHANGED),
     (PHOTO, item("LOGO", base64.b64encode(JPEG).decode()), "3.0", UNCHANGED),
+    (DATES, item("X-EVOLUTION-ANNIVERSARY", "2006-01-09"), "4.0", item("ANNIVERSARY", "20060109")),
+    (DATES, item("ANNIVERSARY", "20091010"), "3.0",
+     item("X-ABDATE", "2009-10-10", label="_$!<Anniversary>!$_")),
+    (DATES, item("X-ABDATE", "1604-05-01", label="First day"), "4.0", item("X-ABDATE", "--05-01", label="First day")),
+    (DATES, item("X-ANDROID-CUSTOM", "vnd.android.cursor.item/contact_event;1999-07-10;2;;"), "3.0",
+     item("X-ABDATE", "1999-07-10", label="_$!<Other>!$_")),
+    (DATES, item("ANNIVERSARY", "20090808T1430-0500"), "3.0", UNCHANGED),  # a time of day: kept as written
+    (DATES, item("BDAY", "1980-03-15"), "3.0", UNCHANGED),
+    (RELATIONS, item("X-EVOLUTION-SPOUSE", "Maria"), "4.0", item("RELATED", "Maria", "spouse")),
+    (RELATIONS, item("X-ABRELATEDNAMES", "Ann", label="_$!<Mother>!$_"), "4.0", item("RELATED", "Ann", "parent")),
+    (RELATIONS, item("X-ABRELATEDNAMES", "Ann", label="best man"), "4.0", item("RELATED", "Ann", "contact")),
+    (RELATIONS, item("RELATED", "urn:uuid:B8767877-b4a1-4c70-9acc-505d3819e519", "spouse"), "3.0",
+     item("X-ABRELATEDNAMES", "B8767877-b4a1-4c70-9acc-505d3819e519", label="_$!<Spouse>!$_")),
+    (RELATIONS, item("RELATED", "Child Tester", "child"), "3.0",
+     item("X-ABRELATEDNAMES", "Child Tester", label="_$!<Child>!$_")),
+    (RELATIONS, item("RELATED", "Ägidius", "co-worker", "crush"), "3.0", UNCHANGED),  # two kinds: kept
+    (RELATIONS, item("X-SPOUSES", "Maria"), "3.0", UNCHANGED),
 ]
 
 

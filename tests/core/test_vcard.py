@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import vobject  # type: ignore[import-untyped]
 from rolo.core.errors import VCardError
-from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+from rolo.core.record import (AddressEntry, ContactRecord, DateEntry, EmailEntry, PhoneEntry, RelatedEntry,
+                              UrlEntry)
 from rolo.core.vcard import (
     NAMESPACE,
     card_hash,
@@ -408,7 +409,8 @@ def test_apple_labels() -> None:
     assert [(p.number, p.label) for p in record.phones] == [("555", "Zoom")]
     assert record.urls == [UrlEntry("http://example.com", "homepage")]
     assert record.addresses[0].label == "Cabin"
-    assert record.extras == ["item5.X-ABDATE:1975-03-01", "item5.X-ABLabel:_$!<Anniversary>!$_"]
+    assert record.dates == [DateEntry("anniversary", "1975-03-01")]  # the date's label is used: no extras
+    assert record.extras == []
 
 
 def test_address_parts() -> None:
@@ -531,8 +533,12 @@ def rich_record() -> ContactRecord:
                                                                   "shoe_size": "42"},
         notes="Line one\nLine two; with, punctuation \\ and ümlauts " + "long " * 40,
         kind="individual", photo=PNG, photo_type="image/png",
-        extras=["item1.X-ABDATE:1975-03-01", "item1.X-ABLabel:_$!<Anniversary>!$_",
-                "IMPP;X-SERVICE-TYPE=Skype:skype:john", "X-LONG;X-P=\"a:b\":" + "ü" * 100,
+        dates=[DateEntry("anniversary", "1975-03-01"), DateEntry("First day at NASA", "--05-01"),
+               DateEntry("anniversary", "2001-06-02")],
+        related=[RelatedEntry("spouse", "f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "Jane Doe, Jr."),
+                 RelatedEntry("mother", None, "Ann; Smith"), RelatedEntry("best man", "u-22", "Bob"),
+                 RelatedEntry("friend", "F81D4FAE-7DEC-11D0-A765-00A0C91E6BF7", None)],
+        extras=["IMPP;X-SERVICE-TYPE=Skype:skype:john", "X-LONG;X-P=\"a:b\":" + "ü" * 100,
                 "LABEL:" + "ü" * 30],
         updated_at="2024-05-06T07:08:09Z",
     )

@@ -349,7 +349,7 @@ def card_items(card: Card) -> list[Item]:
             continue
         else:
             value = unescape(raw)
-        if prop.name in TYPED:
+        if prop.name in TYPED or prop.name == "RELATED":  # RELATED's TYPE is the kind of the relation
             types = _types(prop)
         if not _empty(value):
             items.append(Item(prop.name, types, value, label, version))
