@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from rolo.core.errors import UserError
 from rolo.core.fields import FieldDefinition
 from rolo.core.history import ChangeContext
-from rolo.core.record import ContactRecord, LogEntry
+from rolo.core.record import ContactRecord, LogEntry, RelatedEntry
 from rolo.core.store import connection, reader, search
 from rolo.core.store.sync_state import SyncState
 from rolo.core.store.writer import SaveResult, Writer
@@ -217,6 +217,17 @@ class Book:
     def birthdays(self) -> list[tuple[str, str, str]]:
         """(uid, formatted name, birthday) of every live contact with a birthday."""
         return reader.birthdays(self.db)
+
+    def occasions(self, *, birthdays: bool = True, dates: bool = True) -> list[Any]:
+        """Every live contact's birthday and other dated events as `rolo.core.occasions.Occasion`s."""
+        from rolo.core.occasions import Occasion
+
+        found = []
+        if birthdays:
+            found += [Occasion(uid, name, "birthday", value) for uid, name, value in reader.birthdays(self.db)]
+        if dates:
+            found += [Occasion(uid, name, label, value) for uid, name, label, value in reader.dated_events(self.db)]
+        return found
 
     def notes_log(self, ref: str) -> list[dict[str, Any]]:
         """A contact's dated notes, oldest first."""
@@ -436,6 +447,67 @@ class Book:
                 dues.append(Due(record.uid, record.display_name(), c.every_days,
                                 f"label {c.label}" if c.label else "own", c.last_contacted, day, overdue))
         return sorted(dues, key=lambda d: (-d.overdue_days, d.name.casefold(), d.uid))
+
+    # -- relationships (rolo.core.relations) ---------------------------------------------------------------
+    def relate(self, ref: str, kind: str, other_ref: str | None = None, *, name: str | None = None,
+               remove: bool = False) -> tuple[ContactRecord, RelatedEntry, bool]:
+        """Link the contact REF names to another (`other_ref`, a REF) or to a person by `name`: "OTHER is
+        REF's KIND". With `remove`, unlink them instead. Returns the contact, the link, and whether anything
+        changed (linking twice, or unlinking what is not linked, changes nothing)."""
+        from rolo.core.relations import normal_kind
+
+        kind = normal_kind(kind)
+        if not kind:
+            raise UserError("the kind of relationship is empty (spouse, parent, friend...)")
+        if (other_ref is None) == (name is None or not name.strip()):
+            raise UserError("name the other person: a contact (REF) or --name TEXT")
+        with self.transaction() as tx:
+            record = tx.load(tx.resolve(ref))
+            if other_ref is not None:
+                other = tx.load(tx.resolve(other_ref))
+                if other.id == record.id:
+                    raise UserError(f"{record.display_name()} cannot be their own {kind}")
+                link = RelatedEntry(kind, other.uid, other.display_name())
+
+                def same(r: RelatedEntry) -> bool:
+                    return r.kind.casefold() == kind.casefold() and r.uid == other.uid
+            else:
+                link = RelatedEntry(kind, None, " ".join((name or "").split()))
+
+                def same(r: RelatedEntry) -> bool:
+                    return (r.kind.casefold() == kind.casefold() and r.uid is None
+                            and (r.name or "").casefold() == (link.name or "").casefold())
+            kept = [r for r in record.related if not same(r)]
+            if remove:
+                if len(kept) == len(record.related):
+                    return record, link, False
+                return tx.save(replace(record, related=kept)).record, link, True
+            if len(kept) != len(record.related):
+                return record, link, False
+            return tx.save(replace(record, related=[*record.related, link])).record, link, True
+
+    def relations(self, ref: str) -> tuple[ContactRecord, list[dict[str, Any]], list[dict[str, Any]]]:
+        """A contact, its links (the people they name, resolved to the contacts they are now), and the links
+        other contacts hold to it (`related_by`), each as `rolo show --json` gives them."""
+        from rolo.core.relations import seen_from_other_side
+        from rolo.core.store import relations
+
+        with self.snapshot() as db:
+            from rolo.core.store.refs import resolve_ref
+
+            contact_id = resolve_ref(db, ref, self.region)
+            (record,) = reader.load_contacts(db, [contact_id])
+            now = relations.linked(db, [r.uid for r in record.related if r.uid])
+            back = relations.linking_to(db, contact_id)
+        own = []
+        for r in record.related:
+            found = now.get(r.uid) if r.uid else None
+            own.append({"kind": r.kind, "uid": found.uid if found else r.uid,
+                        "name": found.name if found else (r.name or r.uid), "in_book": found is not None,
+                        "trashed": bool(found and found.trashed)})
+        by = [{"kind": kind, "as": seen_from_other_side(kind), "uid": other.uid, "name": other.name}
+              for kind, other in back]
+        return record, own, by
 
     # -- the notes log as part of the contact: show, edit, remove, export ---------------------------------
     def log(self, ref: str) -> list[LogEntry]:

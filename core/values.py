@@ -28,19 +28,20 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
-def normalize_birthday(value: str | None) -> str | None:
-    """`YYYY-MM-DD` or `--MM-DD` (year unknown) from the forms people and vCards write; None stays None."""
+def normalize_birthday(value: str | None, what: str = "birthday") -> str | None:
+    """`YYYY-MM-DD` or `--MM-DD` (year unknown) from the forms people and vCards write; None stays None.
+    `what` names the value in the error (a birthday, an anniversary...)."""
     if value is None or not value.strip():
         return None
     text = value.strip().split("T", 1)[0]
     match = _BIRTHDAY.match(text)
     if not match:
-        raise ValidationError(f"birthday {value!r} is not a date (use YYYY-MM-DD, or --MM-DD without a year)")
+        raise ValidationError(f"{what} {value!r} is not a date (use YYYY-MM-DD, or --MM-DD without a year)")
     year, month, day = match.groups()
     try:
         date(int(year) if year else 2000, int(month), int(day))  # 2000: a leap year accepts --02-29
     except ValueError:
-        raise ValidationError(f"birthday {value!r} is not a valid date") from None
+        raise ValidationError(f"{what} {value!r} is not a valid date") from None
     return f"{year}-{month}-{day}" if year else f"--{month}-{day}"
 
 

@@ -29,13 +29,16 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON o
 @click.option("--org", help="Organization.")
 @click.option("--title", help="Job title.")
 @click.option("--birthday", metavar="YYYY-MM-DD|--MM-DD", help="Birthday, with or without the year.")
+@click.option("--anniversary", metavar="YYYY-MM-DD|--MM-DD", help="Anniversary, with or without the year.")
+@click.option("--date", "dates", multiple=True, metavar="LABEL=DATE",
+              help='Another dated event, e.g. --date "first met=2019-05-04"; repeatable.')
 @click.option("--note", help="Notes text.")
 @click.option("--star", is_flag=True, help="Mark as starred (favourite).")
 @click.option("--uid", help="Use this uid instead of a new random one.")
 @json_option
 @pass_env
 def add(env: Env, name, given, family, nickname, emails, phones, urls, labels, fields, org, title, birthday,
-        note, star, uid, as_json) -> None:
+        anniversary, dates, note, star, uid, as_json) -> None:
     """Add a contact and print its uid.
 
     Emails, phones and URLs take an optional label before a colon: `work:ada@example.com`.
@@ -46,7 +49,8 @@ def add(env: Env, name, given, family, nickname, emails, phones, urls, labels, f
                --phone mobile:+44 20 7946 0123 --label math --field met_at="Royal Society"
     """
     from rolo.core.book import new_uid
-    from rolo.core.record import ContactRecord
+    from rolo.core.cli.entries import date_entry
+    from rolo.core.record import ContactRecord, DateEntry
 
     # a blank value names nobody: `--name "  "` alone would make a contact with no name at all
     name, given, family, org = (v if v and v.strip() else None for v in (name, given, family, org))
@@ -59,6 +63,7 @@ def add(env: Env, name, given, family, nickname, emails, phones, urls, labels, f
         family_name=family, nickname=nickname, organization=org, title=title, birthday=birthday, notes=note,
         starred=star, emails=[email_entry(e) for e in emails], phones=[phone_entry(p) for p in phones],
         urls=[url_entry(u) for u in urls], labels=list(labels),
+        dates=([DateEntry("anniversary", anniversary)] if anniversary else []) + [date_entry(d) for d in dates],
     )
     if record.emails:
         record.emails[0].primary = True
@@ -110,15 +115,20 @@ def show(env: Env, ref: str, as_json: bool, as_vcard: bool, vcard_version: str, 
         return
     from rolo.core.exporter import contact_with_log
 
-    (record,) = env.book.with_log([env.book.get(ref)])
-    if as_json:  # the JSON contact object plus its notes log: list/search objects stay without it
-        print_json(contact_with_log(record))
-    elif as_vcard:
+    if as_vcard:
         from rolo.core.vcard import export_card
 
+        (record,) = env.book.with_log([env.book.get(ref)])
         click.echo(export_card(record, vcard_version), nl=False)
+        return
+    record, own, by = env.book.relations(ref)
+    (record,) = env.book.with_log([record])
+    if as_json:  # the JSON contact object plus its notes log and the links to it: list/search objects lack them
+        print_json({**contact_with_log(record), "related_by": by})
     else:
-        contact_detail(record)
+        from rolo.core.cli.relations import relation_lines
+
+        contact_detail(record, relation_lines(own, by))
 
 
 @click.command("list")

@@ -43,14 +43,14 @@ __all__ = ["Env", "pass_env"]
 READ_COMMANDS = frozenset({
     "show", "list", "search", "email", "phone", "birthdays", "export", "dupes", "history", "trash", "conflicts",
     "label list", "field list", "note list", "remote list", "remote show", "remote test", "remote adapters",
-    "plugins", "emulate", "doctor", "backup", "due",
+    "plugins", "emulate", "doctor", "backup", "due", "dates",
 })
 #: Built-in commands that may write: they create a missing book, as every command did before issue 11 (as do
 #: plugins' commands, which rolo cannot classify). tests/cli/test_book_safety.py checks every command is in one.
 WRITE_COMMANDS = frozenset({
     "add", "edit", "rm", "restore", "trash empty", "label add", "label rm", "label rename", "field define",
     "field set", "field unset", "note add", "note edit", "note rm", "import", "merge", "remote add", "remote rm",
-    "sync", "conflicts resolve", "daemon", "undo", "init", "log", "keep",
+    "sync", "conflicts resolve", "daemon", "undo", "init", "log", "keep", "relate",
 })
 
 

@@ -81,10 +81,13 @@ def _apply_options(record: ContactRecord, region: str, sets, add_emails, rm_emai
 @click.option("--rm-phone", "rm_phones", multiple=True, metavar="NUMBER", help="Remove a phone (any format).")
 @click.option("--add-url", "add_urls", multiple=True, metavar="[LABEL:]URL", help="Add a URL.")
 @click.option("--rm-url", "rm_urls", multiple=True, metavar="URL", help="Remove a URL.")
+@click.option("--add-date", "add_dates", multiple=True, metavar="LABEL=DATE",
+              help='Add a dated event: "anniversary=2010-06-12", "first met=--05-04".')
+@click.option("--rm-date", "rm_dates", multiple=True, metavar="LABEL", help="Remove the dates with this label.")
 @click.option("--json", "as_json", is_flag=True, help="Print the edited contact as JSON.")
 @pass_env
-def edit(env: Env, ref: str, sets, add_emails, rm_emails, add_phones, rm_phones, add_urls, rm_urls,
-         as_json: bool) -> None:
+def edit(env: Env, ref: str, sets, add_emails, rm_emails, add_phones, rm_phones, add_urls, rm_urls, add_dates,
+         rm_dates, as_json: bool) -> None:
     """Edit a contact in $EDITOR, or change it with options (for scripts).
 
     Without options, opens a readable form of the contact in $EDITOR; when the result is invalid you can
@@ -97,10 +100,11 @@ def edit(env: Env, ref: str, sets, add_emails, rm_emails, add_phones, rm_phones,
     """
     from rolo.core.cli.output import print_json
 
-    scripted = any((sets, add_emails, rm_emails, add_phones, rm_phones, add_urls, rm_urls))
+    scripted = any((sets, add_emails, rm_emails, add_phones, rm_phones, add_urls, rm_urls, add_dates, rm_dates))
     if scripted:
-        record = env.book.update(ref, lambda r: _apply_options(
-            r, env.book.region, sets, add_emails, rm_emails, add_phones, rm_phones, add_urls, rm_urls))
+        record = env.book.update(ref, lambda r: _apply_dates(_apply_options(
+            r, env.book.region, sets, add_emails, rm_emails, add_phones, rm_phones, add_urls, rm_urls),
+            add_dates, rm_dates))
     else:
         record = _edit_interactively(env, ref)
         if record is None:
@@ -110,6 +114,18 @@ def edit(env: Env, ref: str, sets, add_emails, rm_emails, add_phones, rm_phones,
         print_json(record.to_json())
     else:
         click.echo(f"saved {record.display_name()} ({record.uid}, revision {record.revision})")
+
+
+def _apply_dates(record: ContactRecord, add: tuple[str, ...], remove: tuple[str, ...]) -> ContactRecord:
+    from rolo.core.cli.entries import date_entry
+
+    for label in remove:
+        kept = [d for d in record.dates if d.label.casefold() != " ".join(label.split()).casefold()]
+        if len(kept) == len(record.dates):
+            raise UserError(f"{record.display_name()} has no date labelled {label!r}")
+        record.dates = kept
+    record.dates = [*record.dates, *(date_entry(d) for d in add)]
+    return record
 
 
 def _edit_interactively(env: Env, ref: str) -> ContactRecord | None:

@@ -10,7 +10,7 @@ from rolo.core.cli.context import Env
 from rolo.core.emails import validate_email
 from rolo.core.errors import UserError, ValidationError
 from rolo.core.phones import looks_like_phone
-from rolo.core.record import ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+from rolo.core.record import ContactRecord, DateEntry, EmailEntry, PhoneEntry, UrlEntry
 
 _LABEL = re.compile(r"^([A-Za-z][\w -]{0,30}):(.+)$")
 _URL_SCHEMES = {"http", "https", "ftp", "mailto", "tel", "xmpp", "sip", "skype"}
@@ -89,3 +89,12 @@ def apply_fields(record: ContactRecord, pairs: list[tuple[str, str]]) -> None:
         grouped.setdefault(name, []).append(value)
     for name, values in grouped.items():
         record.custom_fields[name] = values if len(values) > 1 else values[0]
+
+
+def date_entry(text: str) -> DateEntry:
+    """`LABEL=DATE` (`first met=2019-05-04`, `anniversary=--06-15`) as a dated event; the date is checked when
+    the contact is written."""
+    label, sep, value = text.partition("=")
+    if not sep or not label.strip() or not value.strip():
+        raise UserError(f"--date {text!r}: write LABEL=DATE, e.g. \"first met=2019-05-04\"")
+    return DateEntry(" ".join(label.split()), value.strip())

@@ -93,18 +93,29 @@ def _next_birthday(birthday: str, today: date) -> date:
 @click.option("--within", "days", default=30, show_default=True, type=click.IntRange(0, 366),
               help="Birthdays from today to DAYS days ahead (0: today's only).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@click.option("--ics", "ics_path", metavar="FILE",
+              help="Write every birthday to FILE as a calendar (.ics, yearly all-day events; - for standard "
+                   "output) instead of listing the upcoming ones.")
 @pass_env
-def birthdays(env: Env, days: int, as_json: bool) -> None:
+def birthdays(env: Env, days: int, as_json: bool, ics_path: str | None) -> None:
     """Upcoming birthdays, soonest first, with the age they turn when the year is known.
 
     Today's birthdays are always included: `--within 0` lists only them, `--within 7` today's and the next
-    seven days'. A 29 February birthday is on the 28th in other years.
+    seven days'. A 29 February birthday is on the 28th in other years. `--ics FILE` writes them all as a
+    calendar any calendar program subscribes to (rewrite it as often as you like: its events keep their
+    UIDs); `rolo dates` does the same with anniversaries and other dates too.
 
     \b
     Example:
       rolo birthdays --within 14
       rolo birthdays --within 0 --json
+      rolo birthdays --ics ~/Calendars/birthdays.ics
     """
+    if ics_path is not None:
+        from rolo.core.cli.dates import write_ics
+
+        write_ics(env.book.occasions(dates=False), "Birthdays (rolo)", ics_path)
+        return
     today = date.today()
     limit = today + timedelta(days=days)
     upcoming = []

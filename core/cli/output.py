@@ -117,9 +117,9 @@ def short_uid(uid: str) -> str:
 LATEST_NOTES = 5  # notes-log entries `rolo show` prints
 
 
-def contact_detail(r: ContactRecord) -> None:
+def contact_detail(r: ContactRecord, relations: list[str] | None = None) -> None:
     """Everything about one contact, for people; the newest LATEST_NOTES entries of its notes log, when
-    `r.log` is filled in (`Book.with_log`)."""
+    `r.log` is filled in (`Book.with_log`); its relationships both ways, when given (one line each)."""
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 2))
@@ -146,6 +146,12 @@ def contact_detail(r: ContactRecord) -> None:
         row("Address", _labelled(", ".join(p for p in parts if p), a.label))
     for u in r.urls:
         row("URL", _labelled(u.url, u.label))
+    for d in r.dates:
+        row("Date", f"{d.value} ({d.label})")
+    from rich.markup import escape as _escape
+
+    for line in relations if relations is not None else [f"{x.kind}: {x.name or x.uid}" for x in r.related]:
+        row("Related", _escape(line))
     row("Labels", ", ".join(r.labels))
     for name, value in r.custom_fields.items():
         row(name, ", ".join(map(str, value)) if isinstance(value, list) else str(value).lower()

@@ -202,6 +202,13 @@ def birthdays(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     )]
 
 
+def dated_events(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
+    """(uid, formatted name, label, date) of every dated event (anniversaries...) of the live contacts."""
+    return [(r[0], r[1], r[2], r[3]) for r in conn.execute(
+        "SELECT c.uid, c.formatted_name, d.label, d.value FROM contactdate d JOIN contact c ON c.id = d.contact_id "
+        "WHERE c.deleted_at IS NULL ORDER BY c.id, d.position")]
+
+
 def notes(conn: sqlite3.Connection, contact_id: int) -> list[dict[str, Any]]:
     """A contact's notes log, oldest first."""
     return [{"id": r[0], "created_at": r[1], "body": r[2]} for r in conn.execute(

@@ -21,7 +21,7 @@ from rolo.core.fields import FIELD_TYPES, FieldDefinition, field_key, validate_f
 from rolo.core.history import ChangeContext
 from rolo.core.history.fields import contact_fields, diff
 from rolo.core.phones import region_for_country, to_e164_near
-from rolo.core.record import ContactRecord, LogEntry
+from rolo.core.record import ContactRecord, DateEntry, LogEntry
 from rolo.core.store import cadences, history, import_base, reader, search
 from rolo.core.store.history import Recorder
 from rolo.core.store.sync_state import SyncState
@@ -122,6 +122,12 @@ class Writer:
         if not record.uid or not record.uid.strip():
             raise ValidationError("contact has no uid")
         record.birthday = normalize_birthday(record.birthday)
+        dates: dict[tuple[str, str], None] = {}  # each (label, day) once, in order
+        for d in record.dates:
+            if d.value and d.value.strip():
+                label = " ".join(d.label.split()) or "other"
+                dates.setdefault((label, normalize_birthday(d.value, label) or ""), None)
+        record.dates = [DateEntry(label, value) for label, value in dates]
         # the contact's own countries read a number written without its +CC that the default region cannot
         homes = tuple(dict.fromkeys(r for a in record.addresses if (r := region_for_country(a.country))))
         for phone in record.phones:
