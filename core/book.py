@@ -302,6 +302,11 @@ class Book:
         with self.transaction() as tx:
             return tx.define_field(definition)
 
+    def set_field_private(self, name: str, local_only: bool = True) -> FieldDefinition:
+        """Make a custom field private (`local_only`: kept off remotes and exports unless asked) or not."""
+        with self.transaction() as tx:
+            return tx.set_field_private(name, local_only)
+
     def rename_label(self, old: str, new: str) -> int:
         """Rename a label (or merge it into an existing one); returns how many contacts carry it."""
         with self.transaction() as tx:
@@ -382,14 +387,14 @@ class Book:
             others.append(other)
         return keep, others
 
-    def add_note(self, ref: str, body: str) -> dict[str, Any]:
-        """Append a dated entry to a contact's notes log."""
+    def add_note(self, ref: str, body: str, *, local_only: bool = False) -> dict[str, Any]:
+        """Append a dated entry to a contact's notes log (`local_only`: left out of exports unless asked)."""
         if not body.strip():
             raise UserError("note text is empty")
         with self.transaction() as tx:
             record = tx.load(tx.resolve(ref))
             created = utc_now()
-            tx.add_notes([(record.id, body, created, None)])  # type: ignore[list-item]
+            tx.add_notes([(record.id, body, created, None, None, local_only)])  # type: ignore[list-item]
             return {"uid": record.uid, "created_at": created, "body": body}
 
     # -- interactions and keeping in touch (rolo.core.keep_in_touch) ---------------------------------------

@@ -65,7 +65,8 @@ class FieldDefinition:
         return values if self.multiple else (values[0] if values else None)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "options": list(self.options), "multiple": self.multiple}
+        return {"name": self.name, "type": self.type, "options": list(self.options), "multiple": self.multiple,
+                "local_only": self.local_only}
 
 
 def _number(value: str, _d: FieldDefinition) -> str:

@@ -49,6 +49,7 @@ READ_COMMANDS = frozenset({
 #: plugins' commands, which rolo cannot classify). tests/cli/test_book_safety.py checks every command is in one.
 WRITE_COMMANDS = frozenset({
     "add", "edit", "rm", "restore", "trash empty", "label add", "label rm", "label rename", "field define",
+    "field local",
     "field set", "field unset", "note add", "note edit", "note rm", "import", "merge", "remote add", "remote rm",
     "sync", "conflicts resolve", "daemon", "undo", "init", "log", "keep", "relate",
 })

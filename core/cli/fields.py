@@ -29,19 +29,43 @@ def field() -> None:
 @click.option("--type", "type_", type=click.Choice(FIELD_TYPES), required=True, help="The value type.")
 @click.option("--option", "options", multiple=True, help="An allowed value (select fields); repeatable.")
 @click.option("--multiple", is_flag=True, help="The field holds several values.")
+@click.option("--local", "local_only", is_flag=True,
+              help="Private: never sent to a remote nor exported unless asked (--include-private).")
 @pass_env
-def field_define(env: Env, name: str, type_: str, options: tuple[str, ...], multiple: bool) -> None:
+def field_define(env: Env, name: str, type_: str, options: tuple[str, ...], multiple: bool,
+                 local_only: bool) -> None:
     """Define a custom field.
 
     \b
     Example:
       rolo field define met_at --type text
       rolo field define languages --type select --option en --option fr --multiple
+      rolo field define salary --type number --local
     """
     from rolo.core.fields import FieldDefinition
 
-    definition = env.book.define_field(FieldDefinition(name, type_, list(options), multiple))
-    click.echo(f"defined {definition.name} ({definition.type}{', multiple' if multiple else ''})")
+    definition = env.book.define_field(FieldDefinition(name, type_, list(options), multiple, local_only))
+    extra = (", multiple" if multiple else "") + (", private: kept in this book" if local_only else "")
+    click.echo(f"defined {definition.name} ({definition.type}{extra})")
+
+
+@field.command("local")
+@click.argument("name")
+@click.option("--off", is_flag=True, help="Make it an ordinary field again (synced and exported).")
+@pass_env
+def field_local(env: Env, name: str, off: bool) -> None:
+    """Make a custom field private: its values stay in this book, never sent to a remote nor exported unless
+    asked (`rolo export --include-private`, `rolo sync --include-private`). Values already sent to a remote
+    stay there; rolo neither sends nor pulls the field from now on.
+
+    \b
+    Example:
+      rolo field local salary
+      rolo field local salary --off
+    """
+    definition = env.book.set_field_private(name, not off)
+    state = "private: kept in this book" if definition.local_only else "synced and exported again"
+    click.echo(f"{definition.name}: {state}")
 
 
 @field.command("list")
@@ -61,10 +85,10 @@ def field_list(env: Env, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(show_edge=False, header_style="bold")
-    for column in ("Field", "Type", "Options", "Multiple"):
+    for column in ("Field", "Type", "Options", "Multiple", "Private"):
         table.add_column(column)
     for d in definitions:
-        table.add_row(d.name, d.type, ", ".join(d.options), "yes" if d.multiple else "")
+        table.add_row(d.name, d.type, ", ".join(d.options), "yes" if d.multiple else "", "yes" if d.local_only else "")
     console().print(table if definitions else "[dim]no custom fields defined[/dim]")
 
 

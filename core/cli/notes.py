@@ -39,8 +39,10 @@ def _text(words: tuple[str, ...]) -> str:
 @note.command("add")
 @click.argument("ref", type=CONTACT_REF)
 @click.argument("text", nargs=-1, required=True)
+@click.option("--local", "local_only", is_flag=True,
+              help="Private: left out of exports unless --include-private (the log never goes to remotes).")
 @pass_env
-def note_add(env: Env, ref: str, text: tuple[str, ...]) -> None:
+def note_add(env: Env, ref: str, text: tuple[str, ...], local_only: bool) -> None:
     """Add a note to a contact's log (now, in UTC); `-` reads the text from standard input.
 
     \b
@@ -48,7 +50,7 @@ def note_add(env: Env, ref: str, text: tuple[str, ...]) -> None:
       rolo note add ada@example.com "Called about the conference"
       pbpaste | rolo note add ada@example.com -
     """
-    entry = env.book.add_note(ref, _text(text))
+    entry = env.book.add_note(ref, _text(text), local_only=local_only)
     click.echo(f"noted at {entry['created_at']}")
 
 

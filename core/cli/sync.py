@@ -26,10 +26,13 @@ from rolo.core.sync.api import POLICIES, TAKES
 @click.option("--force-delete", is_flag=True, help="Propagate a mass deletion the guard refused.")
 @click.option("--full", is_flag=True, help="List the remote completely even where it can list incrementally.")
 @click.option("--every", metavar="DURATION", help="Repeat every DURATION (e.g. 15m) until interrupted.")
+@click.option("--include-private", is_flag=True,
+              help="Send private custom fields too (rolo field define --local), with the contacts this sync "
+                   "sends; by default they stay in the book.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
 @pass_env
 def sync(env: Env, names: tuple[str, ...], dry_run: bool, pull_only: bool, push_only: bool, policy: str | None,
-         force_delete: bool, full: bool, every: str | None, as_json: bool) -> None:
+         force_delete: bool, full: bool, every: str | None, include_private: bool, as_json: bool) -> None:
     """Sync the book with remotes (all configured ones, or those named), both ways.
 
     A field changed on one side flows to the other; a field changed on both sides to different values is a
@@ -53,7 +56,8 @@ def sync(env: Env, names: tuple[str, ...], dry_run: bool, pull_only: bool, push_
     mode = "pull" if pull_only else "push" if push_only else "both"
     with Progress(not as_json and sys.stderr.isatty()) as progress:
         options = {"mode": mode, "dry_run": dry_run, "force_delete": force_delete,
-                   "full": True if full else None, "policy": policy, "progress": progress}
+                   "full": True if full else None, "policy": policy, "progress": progress,
+                   "include_private": include_private}
         on_result = printer(as_json, dry_run, progress, each_json=bool(every))
         if not every:
             result = env.sync_api.sync(names, on_result=on_result, raise_errors=env.debug, **options)

@@ -523,6 +523,17 @@ class Writer:
         self._defs = None
         return definition
 
+    def set_field_private(self, name: str, local_only: bool) -> FieldDefinition:
+        """Make a custom field private (never sent to a remote nor exported unless asked) or not."""
+        found = self.definitions.get(field_key(name))
+        if found is None:
+            raise NotFoundError(f"no custom field named {name!r}", hint="rolo field list shows them")
+        self._conn.execute("UPDATE fielddef SET local_only = ? WHERE id = ?", (int(local_only), found[0]))
+        self._defs = None
+        definition = found[1]
+        return FieldDefinition(definition.name, definition.type, list(definition.options), definition.multiple,
+                               local_only)
+
     # -- the trash -------------------------------------------------------------------------------------
     def resolve_trashed(self, ref: str) -> int:
         """Row id of the deleted contact a REF names (see rolo.core.store.refs)."""

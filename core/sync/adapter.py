@@ -134,6 +134,10 @@ class Capabilities:
     lookup: bool = False
     # not hashed: a mapping is not hashable (equality still compares it)
     entry_labels: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
+    # Set by the engine, not by adapters: the book's private custom fields (`rolo field define --local`), by
+    # field key. Every sync form leaves them out, the book's side, the remote's and the stored snapshots, so
+    # they are never sent, and a remote's value of the same name never reaches the book.
+    private_fields: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         unknown = set(self.fields) - SYNCABLE_FIELDS

@@ -268,7 +268,7 @@ class SyncAPI:
 
     def sync_remote(self, name: str, *, policy: str | None = None, mode: str = "both", dry_run: bool = False,
                     force_delete: bool = False, full: bool | None = None,
-                    progress: Progress | None = None) -> Report:
+                    progress: Progress | None = None, include_private: bool = False) -> Report:
         """Sync the book with one configured remote, once.
 
         Args:
@@ -280,6 +280,7 @@ class SyncAPI:
             force_delete: propagate a mass deletion the guard refuses.
             full: True to list the remote completely; None: when the remote's `full_every` says so.
             progress: called as `progress(phase, done, total)` during long phases.
+            include_private: send the book's private custom fields too (else they stay in the book).
 
         Returns:
             the run's report (records refused are in `skipped`; `exit_code` 0 or 3).
@@ -290,7 +291,8 @@ class SyncAPI:
         check_run(mode, policy)
         remote = remotes.get_remote(self.config, name)
         options = SyncOptions(policy=policy or remote.conflict, mode=mode, dry_run=dry_run,
-                              force_delete=force_delete, full=full, progress=progress)
+                              force_delete=force_delete, full=full, progress=progress,
+                              include_private=include_private)
         if options.full is None:
             options.full = self._full_due(remote)
         adapter = remotes.open_adapter(remote, self.plugin_manager)
@@ -321,7 +323,7 @@ class SyncAPI:
     def sync(self, names: Iterable[str] = (), *, policy: str | None = None, mode: str = "both",
              dry_run: bool = False, force_delete: bool = False, full: bool | None = None,
              progress: Progress | None = None, on_result: ResultCallback | None = None,
-             raise_errors: bool = False) -> SyncResult:
+             raise_errors: bool = False, include_private: bool = False) -> SyncResult:
         """Sync the remotes named (default: every configured one) once each, one after the other.
 
         Takes `sync_remote`'s options, and:
@@ -338,7 +340,8 @@ class SyncAPI:
         result = SyncResult()
         for name in targets:
             outcome = self._outcome(name, raise_errors, policy=policy, mode=mode, dry_run=dry_run,
-                                    force_delete=force_delete, full=full, progress=progress)
+                                    force_delete=force_delete, full=full, progress=progress,
+                                    include_private=include_private)
             result.outcomes.append(outcome)
             if on_result is not None:
                 on_result(outcome)

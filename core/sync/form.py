@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rolo.core.fields import field_key
 from rolo.core.store.sync_state import loads
 from rolo.core.sync import merge
 from rolo.core.values import new_uid
@@ -32,6 +33,13 @@ class SyncForm:
 
     data: dict[str, Any]
     caps: Capabilities
+
+    def __post_init__(self) -> None:
+        private = self.caps.private_fields
+        fields = self.data.get("custom_fields") if private else None
+        if fields and any(field_key(name) in private for name in fields):
+            kept = {k: v for k, v in fields.items() if field_key(k) not in private}
+            object.__setattr__(self, "data", {**self.data, "custom_fields": kept})
 
     # -- from the book and from the link ------------------------------------------------------------------
     @classmethod

@@ -48,7 +48,7 @@ def test_a_field_defined_as_tier_in_one_book_arrives_as_tier_in_the_next(
     assert "book 1 created" in other("sync").stdout
 
     assert other.json("field", "list") == [
-        {"name": "Tier", "type": "select", "options": ["close", "friend"], "multiple": False}]
+        {"name": "Tier", "type": "select", "options": ["close", "friend"], "multiple": False, "local_only": False}]
     assert other.json("show", "ada@example.com")["custom_fields"] == {"Tier": "close"}
     assert "book no changes; remote no changes" in other("sync").stdout
     assert "book no changes; remote no changes" in rolo("sync").stdout  # the first book sees no rename

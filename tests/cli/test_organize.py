@@ -68,8 +68,8 @@ def test_multiple_fields_and_unset(rolo, ada):
     rolo("field", "unset", ada, "langs")
     assert rolo.json("show", ada)["custom_fields"] == {}
     assert rolo.json("field", "list") == [
-        {"name": "langs", "type": "select", "options": ["en", "fr"], "multiple": True},
-        {"name": "single", "type": "text", "options": [], "multiple": False},
+        {"name": "langs", "type": "select", "options": ["en", "fr"], "multiple": True, "local_only": False},
+        {"name": "single", "type": "text", "options": [], "multiple": False, "local_only": False},
     ]
 
 

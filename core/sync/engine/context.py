@@ -44,6 +44,7 @@ class SyncOptions:
     force_delete: bool = False
     full: bool | None = None  # None: incremental when the adapter can and a bookmark exists
     progress: Callable[[str, int, int], None] | None = None
+    include_private: bool = False  # send the book's private custom fields too (`rolo sync --include-private`)
 
 
 @dataclass

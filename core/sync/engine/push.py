@@ -40,7 +40,9 @@ def _prepare_fields(run: Run, updates: list[Update], creates: list[int]) -> None
     """Let the remote define the book's custom fields before records using them arrive."""
     if not run.caps.custom_fields or not (updates or creates):
         return
-    defs = {field_key(d.name): d for d in run.book.field_definitions()}
+    # a private field's definition stays in the book with its values: a remote never learns it exists
+    defs = {field_key(d.name): d for d in run.book.field_definitions()
+            if field_key(d.name) not in run.caps.private_fields}
     if not defs:
         return
     try:

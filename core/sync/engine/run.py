@@ -26,8 +26,15 @@ class SyncEngine:
         options = options or SyncOptions()
         check_run(options.mode, options.policy)
         pm = plugin_manager if plugin_manager is not None else book.plugin_manager
-        self.context = Run(book, remote, adapter, adapter.capabilities, options, pm,
-                           Report(remote, options.mode, options.dry_run))
+        caps = adapter.capabilities
+        if not options.include_private:  # private fields stay in the book (rolo field define --local)
+            from dataclasses import replace
+
+            from rolo.core.fields import field_key
+
+            private = frozenset(field_key(d.name) for d in book.field_definitions() if d.local_only)
+            caps = replace(caps, private_fields=private) if private else caps
+        self.context = Run(book, remote, adapter, caps, options, pm, Report(remote, options.mode, options.dry_run))
 
     @property
     def report(self) -> Report:
