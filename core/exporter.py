@@ -46,6 +46,25 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def without_private(records: list[ContactRecord], private_fields: Iterable[str]) -> tuple[list[ContactRecord], int]:
+    """The records with their private values left out (custom fields defined `--local`, notes-log entries
+    logged `--local`), for an export that was not asked to include them; and how many values were left out."""
+    from dataclasses import replace
+
+    from rolo.core.fields import field_key
+
+    private = {field_key(name) for name in private_fields}
+    left_out = 0
+    kept = []
+    for r in records:
+        fields = {k: v for k, v in r.custom_fields.items() if field_key(k) not in private}
+        log = [e for e in r.log if not e.local_only]
+        left_out += len(r.custom_fields) - len(fields) + len(r.log) - len(log)
+        kept.append(replace(r, custom_fields=fields, log=log) if len(fields) != len(r.custom_fields)
+                    or len(log) != len(r.log) else r)
+    return kept, left_out
+
+
 def vdir_name(uid: str) -> str:
     """A safe file name for a contact in a vdir (the uid, with unsafe characters replaced)."""
     return re.sub(r"[^A-Za-z0-9._@+-]", "_", uid)[:200] + ".vcf"

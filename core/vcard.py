@@ -118,6 +118,7 @@ class CardResult:
     error: str | None
     source_hash: str  # card_hash(text), for idempotent import
     rev: str | None = None  # the card's REV in the book's time format (`parse_rev`), None if absent or unreadable
+    uid_derived: bool = False  # the uid was made up for it (a CSV row): a new contact may be someone known
 
 
 # -- reading files ---------------------------------------------------------------------------------------

@@ -28,6 +28,17 @@ class Recorder:
         """One thing done to one contact: created, updated, deleted, restored, note, relinked."""
         self._rows.append((contact_id, op, json.dumps(diff, ensure_ascii=False) if diff else None))
 
+    def pending(self, contact_id: int) -> dict[str, list[Any]]:
+        """What this transaction has changed so far in one contact's fields, {field: [before, after]}
+        (bookkeeping such as `@revision` left out): the import preview's field diffs."""
+        changes: dict[str, list[Any]] = {}
+        for cid, op, text in self._rows:
+            if cid == contact_id and op == "updated" and text:
+                for name, (before, after) in json.loads(text).items():
+                    if not name.startswith("@"):
+                        changes[name] = [changes.get(name, [before])[0], after]
+        return {k: v for k, v in changes.items() if v[0] != v[1]}
+
     def flush(self) -> int | None:
         """Write the buffered rows (and the change set's row, the first time); returns the change set's id."""
         if not self._rows:

@@ -322,7 +322,7 @@ class DropFolderWatcher:
                               moved_to=None if self.after == "keep" else target)
 
     def _import(self, path: Path) -> FileResult:
-        from rolo.core.importer import import_files
+        from rolo.core.importer import CSV_SUFFIXES, import_files
 
         before = os.stat(path)
         if not stat_module.S_ISREG(before.st_mode):
@@ -333,9 +333,10 @@ class DropFolderWatcher:
             self._known[path.name] = (before.st_size, before.st_mtime_ns)
             if digest in self.state:
                 return FileResult(path, "skipped", reason="already imported (same content)", sha256=digest)
-        if not _is_vcard(head):
+        is_csv = path.suffix.lower() in CSV_SUFFIXES  # Google, Outlook, LinkedIn exports, by their header
+        if before.st_size == 0 or not (is_csv or _is_vcard(head)):
             reason = "it is empty" if before.st_size == 0 else (
-                "it is not a vCard file (no BEGIN:VCARD line in it); rolo imports .vcf files")
+                "it is not a vCard file (no BEGIN:VCARD line in it); rolo imports .vcf and .csv files")
             target = set_aside(path, self.folder, reason, copy=keep)
             self._remember(digest, path)
             return FileResult(path, "failed", reason=reason, failed_to=target, moved_to=None if keep else target,
@@ -348,6 +349,11 @@ class DropFolderWatcher:
             # every file dropped here is one import source: the folder (a changed copy under another name
             # merges with what the first brought in)
             report = import_files(self.book, [path], source=f"folder:{self.folder.resolve()}")
+        if refused := report.refused.get(str(path)):  # a CSV of no known export: set aside, as a bad card is
+            target = set_aside(path, self.folder, refused, copy=keep)
+            self._remember(digest, path)
+            return FileResult(path, "failed", reason=refused, failed_to=target, moved_to=None if keep else target,
+                              sha256=digest)
         if unreadable := [f for f in report.failures if f["card"] is None]:
             raise _Transient(unreadable[0]["reason"])
         counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
