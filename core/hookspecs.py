@@ -86,6 +86,24 @@ def register_services(register: Callable[[str, ServiceFactory], None]) -> None:
 
 
 @hookspec
+def register_interaction_sources(register: Callable[[Any], None]) -> None:
+    """Offer readers of interactions kept elsewhere (mail, calendars, call logs) that set "last contacted".
+
+    Called when rolo looks for a source (`rolo.core.interactions_import.sources`). Call `register(source)`
+    with an object having `name` (`mail`, `ics`...), `description` (one line) and `read(path, options)`,
+    which yields `rolo.core.interactions_import.Interaction`s read from a file or folder (`options` is a
+    dict of the caller's options: `since`, a datetime or None; ignore what you do not know) and raises
+    `rolo.core.errors.UserError` for a path it cannot read at all. An interaction that cannot be read is
+    yielded as an `Interaction` whose `error` says why (one line), so the rest goes on.
+    `rolo.core.interactions_import.import_interactions` logs them on the contacts whose email addresses
+    they name; rolo's own mail and .ics readers (`rolo import-mail`, `rolo import-ics`) register this way.
+
+    Args:
+        register: call `register(source)` once per source.
+    """
+
+
+@hookspec
 def contact_changed(book: Book, record: ContactRecord, change: str) -> None:
     """A contact was created, updated or deleted in the book, after the change was committed.
 

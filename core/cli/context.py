@@ -51,7 +51,7 @@ WRITE_COMMANDS = frozenset({
     "add", "edit", "rm", "restore", "trash empty", "label add", "label rm", "label rename", "field define",
     "field local",
     "field set", "field unset", "note add", "note edit", "note rm", "import", "merge", "remote add", "remote rm",
-    "sync", "conflicts resolve", "daemon", "undo", "init", "log", "keep", "relate",
+    "sync", "conflicts resolve", "daemon", "undo", "init", "log", "keep", "relate", "import-mail", "import-ics",
 })
 
 

@@ -216,6 +216,32 @@ def notes(conn: sqlite3.Connection, contact_id: int) -> list[dict[str, Any]]:
     )]
 
 
+def live_ids_by_email(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, list[int]]:
+    """Row ids of the live contacts having each of these casefolded email addresses (absent: none)."""
+    keys = list(dict.fromkeys(keys))
+    found: dict[str, list[int]] = defaultdict(list)
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start : start + _BATCH]
+        for key, cid in conn.execute(
+            f"SELECT DISTINCT e.address_key, e.contact_id FROM email e JOIN contact c ON c.id = e.contact_id "
+            f"WHERE e.address_key IN ({','.join('?' * len(chunk))}) AND c.deleted_at IS NULL", chunk
+        ):
+            found[key].append(cid)
+    return dict(found)
+
+
+def source_keys_present(conn: sqlite3.Connection, pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (contact_id, source key) notes-log entries exist already."""
+    found = set()
+    for start in range(0, len(pairs), _BATCH // 2):
+        chunk = pairs[start : start + _BATCH // 2]
+        if chunk:
+            where = " OR ".join("(contact_id = ? AND source_key = ?)" for _ in chunk)
+            found |= {(r[0], r[1]) for r in conn.execute(
+                f"SELECT contact_id, source_key FROM note WHERE {where}", [v for p in chunk for v in p])}
+    return found
+
+
 def live_ids_with_email(conn: sqlite3.Connection, key: str) -> list[int]:
     """Row ids of the live contacts having this casefolded email address."""
     return [r[0] for r in conn.execute(
