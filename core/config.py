@@ -70,6 +70,11 @@ class Config:
             return value
         return str((self.path.parent / Path(value).expanduser()).resolve())
 
+    @property
+    def private_notes_log(self) -> bool:
+        """The whole notes log is private: exports leave it out unless asked (`--include-private`)."""
+        return self.data.get("private_notes_log") is True
+
     def section(self, name: str) -> dict[str, Any]:
         value = self.data.get(name, {})
         return value if isinstance(value, dict) else {}
@@ -113,7 +118,7 @@ class ConfigProblem:
 
 # What rolo itself reads. A plugin may read a table of its own (`Config.section`): doctor notes unknown tables
 # without calling them a problem.
-TOP_KEYS = ("book", "default_region", "watch", "remotes")
+TOP_KEYS = ("book", "default_region", "private_notes_log", "watch", "remotes")
 WATCH_KEYS = ("folder",)
 REMOTE_KEYS = ("adapter", "url", "token_env", "conflict", "full_every", "timeout", "options")
 _REMOTE_STRINGS = {"adapter": "an adapter name", "url": "the API's base URL", "token_env": "an environment "
@@ -184,6 +189,9 @@ def config_problems(data: dict[str, Any]) -> list[ConfigProblem]:
                 "default_region",
                 f"default_region {region!r} is not a region phonenumbers knows (expected an ISO 3166 alpha-2 code)",
                 'use an ISO 3166 alpha-2 code such as "US", "GB", "DE" or "KR"'))
+    if "private_notes_log" in data and not isinstance(data["private_notes_log"], bool):
+        problems.append(_wrong("private_notes_log", "true or false", data["private_notes_log"],
+                               "private_notes_log = true (exports then leave the whole notes log out)"))
     watch = data.get("watch")
     if "watch" in data:
         if not isinstance(watch, dict):

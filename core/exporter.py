@@ -46,9 +46,11 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def without_private(records: list[ContactRecord], private_fields: Iterable[str]) -> tuple[list[ContactRecord], int]:
+def without_private(records: list[ContactRecord], private_fields: Iterable[str], *, whole_log: bool = False
+                    ) -> tuple[list[ContactRecord], int]:
     """The records with their private values left out (custom fields defined `--local`, notes-log entries
-    logged `--local`), for an export that was not asked to include them; and how many values were left out."""
+    logged `--local`, every entry with `whole_log`: the config's private_notes_log), for an export that was
+    not asked to include them; and how many values were left out."""
     from dataclasses import replace
 
     from rolo.core.fields import field_key
@@ -58,7 +60,7 @@ def without_private(records: list[ContactRecord], private_fields: Iterable[str])
     kept = []
     for r in records:
         fields = {k: v for k, v in r.custom_fields.items() if field_key(k) not in private}
-        log = [e for e in r.log if not e.local_only]
+        log = [] if whole_log else [e for e in r.log if not e.local_only]
         left_out += len(r.custom_fields) - len(fields) + len(r.log) - len(log)
         kept.append(replace(r, custom_fields=fields, log=log) if len(fields) != len(r.custom_fields)
                     or len(log) != len(r.log) else r)

@@ -122,8 +122,9 @@ def export(env: Env, fmt: str, vcard_version: str, label: str | None, output: Pa
            include_private: bool) -> None:
     """Export contacts as vCard, a vdir, JSON or CSV.
 
-    Private values (custom fields defined with --local, notes-log entries logged with --local) are left out
-    unless --include-private; how many were left out is said on stderr.
+    Private values (custom fields defined with --local, notes-log entries logged with --local, the whole
+    notes log when the config says private_notes_log = true) are left out unless --include-private; how many
+    were left out is said on stderr.
 
     \b
     Example:
@@ -139,7 +140,7 @@ def export(env: Env, fmt: str, vcard_version: str, label: str | None, output: Pa
         raise NotFoundError(f"no label named {label!r}", hint="rolo label list shows the labels")
     if not include_private:
         private = [d.name for d in env.book.field_definitions() if d.local_only]
-        records, left_out = exporter.without_private(records, private)
+        records, left_out = exporter.without_private(records, private, whole_log=env.config.private_notes_log)
         if left_out:
             click.echo(f"left out {left_out} private value{'s' if left_out != 1 else ''} "
                        "(--include-private to export them)", err=True)

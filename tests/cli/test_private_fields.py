@@ -74,3 +74,13 @@ def test_a_sync_never_sends_private_fields_and_a_pull_keeps_them(rolo, relm, ada
     rolo("sync", "--include-private")
     (sent,) = [c for c in relm.store.contacts() if c["email"] == "alan@example.com"]
     assert sent["metadata"]["salary"] == 90000
+
+
+def test_the_whole_notes_log_made_private_in_the_config(rolo, ada, rolo_home):
+    (rolo_home / "rolo.toml").write_text("private_notes_log = true\n", encoding="utf-8")
+    result = rolo("export", "--format", "json")
+    (contact,) = json.loads(result.stdout)
+    assert contact["log"] == [] and "left out 3 private values" in result.stderr  # salary and both entries
+    assert len(json.loads(rolo("export", "--format", "json", "--include-private").stdout)[0]["log"]) == 2
+    (rolo_home / "rolo.toml").write_text('private_notes_log = "yes"\n', encoding="utf-8")
+    assert "private_notes_log" in rolo.fails("export")
