@@ -43,7 +43,7 @@ class InteractionReport:
     read: int = 0
     logged: int = 0
     already: int = 0  # interactions of contacts that had them already (a second run)
-    contacts: set[str] = field(default_factory=set)
+    contacts: set[int] = field(default_factory=set)  # row ids of the contacts the interactions involve
     unknown: Counter = field(default_factory=Counter)
     failures: list[dict[str, str]] = field(default_factory=list)
 
@@ -102,16 +102,13 @@ def import_interactions(book: Any, items: Iterable[Interaction], *, me: Iterable
         if dry_run:
             with book.snapshot() as db:
                 present = reader.source_keys_present(db, [(r[0], r[3]) for r in rows])
-            new = [r for r in rows if (r[0], r[3]) not in present]
-            report.logged += len(new)
+            added = sum((r[0], r[3]) not in present for r in rows)
         else:
             with book.transaction() as tx:
-                added = tx.add_notes(rows)
-            report.logged += added
-            new = rows
-        report.already += len(rows) - (len(new) if dry_run else added)
-        with book.snapshot() as db:
-            report.contacts |= {r.uid for r in reader.load_contacts(db, list({r[0] for r in rows}))} if rows else set()
+                added = tx.add_notes(rows)  # an entry already in a contact's log is skipped (its source key)
+        report.logged += added
+        report.already += len(rows) - added
+        report.contacts |= {r[0] for r in rows}
         batch.clear()
 
     for item in items:
