@@ -19,6 +19,7 @@ from rolo.adapters.conformance import person
 from rolo.core.book import Book
 from rolo.core.config import load_config
 from rolo.core.errors import AdapterAuthError, RemoteRejected, UserError
+from rolo.core.fields import FieldDefinition
 from rolo.core.hookspecs import hookimpl
 from rolo.core.plugins import new_plugin_manager
 from rolo.core.sync import remotes
@@ -293,3 +294,22 @@ def test_the_username_option_and_vcard_4(book, carddav_side, rolo_home, monkeypa
     text = carddav_side.text(carddav_side.find_email("ada@example.com"))
     assert "VERSION:4.0" in text and "BDAY:--1210" in text
     assert sync(book, config).counts == {}
+
+
+# -- private fields ---------------------------------------------------------------------------------------------
+def test_a_private_field_never_reaches_the_address_book(book, carddav_side, config_file) -> None:
+    """`rolo field define --local` (issue 13): the card written to the server has the ordinary field and not
+    the private one, nor does the address book learn the private field's definition."""
+    book.define_field(FieldDefinition("tier", "text"))
+    book.define_field(FieldDefinition("salary", "number", local_only=True))
+    record = person("p1", "Ada", "Lovelace", "ada@example.com")
+    record.custom_fields = {"tier": "close", "salary": 120000}
+    book.add(record)
+    assert sync(book, config_file).counts == {"remote_created": 1}
+    (href,) = carddav_side.hrefs()
+    text = carddav_side.text(href)
+    assert "X-TIER:close" in text and "SALARY" not in text.upper() and "120000" not in text
+    everything = carddav_side.http.request("PROPFIND", carddav_side.href, headers={"Depth": "0"}).text
+    assert "salary" not in everything.lower()
+    assert sync(book, config_file).counts == {}  # nothing left to send, nothing cleared
+    assert book.get("p1").custom_fields == {"salary": 120000, "tier": "close"}
