@@ -70,3 +70,22 @@ def test_list_json_on_a_pipe_is_the_contact_objects(rolo, varied):
     assert piped == [r.to_json() for r in varied.contacts()]
     typo = rolo("list", "--json", "--label", "nosuch", ok=False)  # a label nobody has is a typo, said so
     assert typo.exit_code == 1 and typo.stdout == "" and "no label named 'nosuch'" in typo.stderr
+
+
+def test_dates_relationships_and_last_contacted_agree_both_ways(varied):
+    """A book using the personal CRM's parts: the sub-selects the SQL path adds for them (and leaves out for a
+    book without them) give the same objects as to_json()."""
+    from rolo.core.record import DateEntry, RelatedEntry
+
+    varied.update("full", lambda r: setattr(r, "dates", [DateEntry("anniversary", "2010-06-12"),
+                                                          DateEntry("first met", "--05-04")]) or r)
+    varied.update("org-only", lambda r: setattr(r, "related", [RelatedEntry("colleague", "full", "Zoë"),
+                                                                RelatedEntry("friend", None, 'A "quoted" name')]) or r)
+    varied.log_interaction("email-only", "Wrote", "email", "2026-11-01T10:00:00Z")
+    varied.add_note("full", "a plain note is no interaction")
+    fast, slow = _both(varied)
+    assert fast == slow
+    assert {c["uid"]: c["last_contacted"] for c in fast}["email-only"] == "2026-11-01T10:00:00Z"
+    for listing in ({"sort": "contacted"}, {"label": "a"}):
+        fast, slow = _both(varied, **listing)
+        assert fast == slow
