@@ -59,7 +59,8 @@ def note_add(env: Env, ref: str, text: tuple[str, ...], local_only: bool) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_env
 def note_list(env: Env, ref: str, as_json: bool) -> None:
-    """List a contact's notes, oldest first, each with its id (for `rolo note edit` and `rolo note rm`).
+    """List a contact's notes, oldest first, each with its id (for `rolo note edit` and `rolo note rm`),
+    an interaction's kind and "(private)" for an entry kept out of exports (`rolo note add --local`).
 
     \b
     Example:
@@ -73,7 +74,10 @@ def note_list(env: Env, ref: str, as_json: bool) -> None:
 
     out = console()
     for entry in entries:
-        out.print(f"[dim]#{entry['id']}[/dim]  [bold]{entry['created_at']}[/bold]  {escape(entry['body'])}")
+        marks = (entry["kind"], "private" if entry["local_only"] else None)
+        tags = "".join(f"  [dim]({mark})[/dim]" for mark in marks if mark)
+        head = f"[dim]#{entry['id']}[/dim]  [bold]{entry['created_at']}[/bold]{tags}"
+        out.print(f"{head}  {escape(entry['body'])}")
     if not entries:
         out.print("[dim]no notes[/dim]")
 

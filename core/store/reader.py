@@ -210,10 +210,11 @@ def dated_events(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
 
 
 def notes(conn: sqlite3.Connection, contact_id: int) -> list[dict[str, Any]]:
-    """A contact's notes log, oldest first."""
-    return [{"id": r[0], "created_at": r[1], "body": r[2]} for r in conn.execute(
-        "SELECT id, created_at, body FROM note WHERE contact_id = ? ORDER BY created_at, id", (contact_id,)
-    )]
+    """A contact's notes log, oldest first (`kind`: an interaction's kind or None; `local_only`: private)."""
+    return [{"id": r[0], "created_at": r[1], "body": r[2], "kind": r[3], "local_only": bool(r[4])}
+            for r in conn.execute(
+        "SELECT id, created_at, body, kind, local_only FROM note WHERE contact_id = ? ORDER BY created_at, id",
+        (contact_id,))]
 
 
 def live_ids_by_email(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, list[int]]:

@@ -84,3 +84,12 @@ def test_the_whole_notes_log_made_private_in_the_config(rolo, ada, rolo_home):
     assert len(json.loads(rolo("export", "--format", "json", "--include-private").stdout)[0]["log"]) == 2
     (rolo_home / "rolo.toml").write_text('private_notes_log = "yes"\n', encoding="utf-8")
     assert "private_notes_log" in rolo.fails("export")
+
+
+def test_note_list_marks_private_entries_and_interactions(rolo, ada):
+    entries = rolo.json("note", "list", ada)
+    assert [(e["body"], e["kind"], e["local_only"]) for e in entries] == [
+        ("Asked about her health", None, True), ("Shared plans", "call", False)]
+    lines = rolo("note", "list", ada).stdout.splitlines()
+    assert "(private)" in lines[0] and "health" in lines[0]
+    assert "(call)" in lines[1] and "private" not in lines[1]
