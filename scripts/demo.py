@@ -64,12 +64,26 @@ def main() -> None:
     run("undo")
     run("undo", "--dry-run")
     run("show", "ada@example.com", "--history")
+    crm_tour()
     sync_tour()
     relate_tour()
     relatecrm_tour()
     relaybook_tour()
     print(f"\n# Done. Try more yourself: export ROLO_CONFIG={REPO / 'sample_book' / 'rolo.toml'}; "
           f"{ROLO.relative_to(REPO)} --help")
+
+
+def crm_tour() -> None:
+    print("\n# The personal CRM: interactions, keeping in touch, relationships, dates")
+    run("log", "emily.carter@example.com", "--via", "call", "--at", "3w ago", "Mum's birthday plans")
+    run("log", "jordan.ellis@example.com", "--via", "message", "--at", "45d ago", "Climbing Saturday?")
+    run("keep", "--label", "Family", "--every", "2w")
+    run("keep", "jordan.ellis@example.com", "--every", "1m")
+    run("due")
+    run("relate", "emily.carter@example.com", "parent", "bob.carter56@example.net")
+    run("edit", "emily.carter@example.com", "--add-date", "anniversary=2012-12-15")
+    run("show", "bob.carter56@example.net")
+    run("dates", "--within", "30")
 
 
 def sync_tour() -> None:

@@ -74,6 +74,8 @@ def relation_lines(own: list[dict], by: list[dict]) -> list[str]:
     for r in own:
         mark = " (in the trash)" if r["trashed"] else ("" if r["in_book"] or not r["uid"] else " (not in the book)")
         lines.append(f"{r['kind']}: {r['name']}{mark}")
-    for r in by:
-        lines.append(f"{r['as']}: {r['name']} (on their card: {r['kind']})")
+    said = {(r["kind"].casefold(), (r["name"] or "").casefold()) for r in own}
+    for r in by:  # the other side's link, unless this card already says the same by name
+        if (r["as"].casefold(), r["name"].casefold()) not in said:
+            lines.append(f"{r['as']}: {r['name']} (on their card: {r['kind']})")
     return lines
