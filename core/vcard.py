@@ -800,7 +800,9 @@ class _Mapper:
             return False  # no time: not one of ours, kept as written
         if text.strip():
             source = next((v.strip() for v in p.params.get("X-SOURCE", []) if v.strip()), None)
-            self.r.log.append(LogEntry(at, text, source or log_source_key(at, text)))
+            kind = next((v.strip().lower() for v in p.params.get("X-KIND", []) if v.strip()), None)
+            local = any(v.strip().lower() == "true" for v in p.params.get("X-LOCAL", []))
+            self.r.log.append(LogEntry(at, text, source or log_source_key(at, text), kind=kind, local_only=local))
         return None
 
     def starred(self, p: _Prop) -> None:

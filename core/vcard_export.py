@@ -120,6 +120,10 @@ def export_card(record: ContactRecord, version: str = "3.0") -> str:
         line.params["X-AT"] = [entry.at]
         if entry.source and entry.source != log_source_key(entry.at, entry.text):  # else derived on read
             line.params["X-SOURCE"] = [entry.source]
+        if entry.kind:  # an interaction (rolo log --via): read back as one, so it still sets last contacted
+            line.params["X-KIND"] = [entry.kind]
+        if entry.local_only:  # only in an export asked for private values (--include-private)
+            line.params["X-LOCAL"] = ["true"]
     if record.updated_at:
         card.add("rev").value = re.sub(r"[-:]", "", record.updated_at) if v4 else record.updated_at
     # vobject folds by characters where it should count octets (a CJK line comes out too long): have it

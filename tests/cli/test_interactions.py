@@ -118,3 +118,18 @@ def test_keep_off_trash_and_label_filter(rolo, people):
     assert "no label named 'frends'" in rolo.fails("due", "--label", "frends")
     assert "'soon' is not a cadence" in rolo.fails("keep", "ada@example.com", "--every", "soon")
     assert "give --every DURATION, or --off" in rolo("keep", "ada@example.com", ok=False).stderr
+
+
+def test_interactions_keep_their_kind_through_a_vcard_export_and_import(rolo, people, tmp_path):
+    from conftest import Rolo
+
+    rolo("log", "ada@example.com", "--via", "call", "--at", _days_ago(2), "Called")
+    rolo("note", "add", "ada@example.com", "Likes tea")
+    exported = tmp_path / "ada.vcf"
+    rolo("export", "-o", str(exported), "--label", "family")
+    assert "X-KIND=call" in exported.read_text(encoding="utf-8")
+    fresh = Rolo(tmp_path / "fresh.db")
+    fresh("import", str(exported))
+    shown = fresh.json("show", "ada@example.com")
+    assert [(e["text"], e["kind"]) for e in shown["log"]] == [("Called", "call"), ("Likes tea", None)]
+    assert shown["last_contacted"] == f"{_days_ago(2)}T12:00:00Z"
