@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rolo.core.errors import ValidationError
-from rolo.core.record import AddressEntry, ContactRecord, EmailEntry, PhoneEntry, UrlEntry
+from rolo.core.record import AddressEntry, ContactRecord, DateEntry, EmailEntry, PhoneEntry, RelatedEntry, UrlEntry
 
 HEADER = """\
 # Edit the contact, then save and close the editor. Lines starting with # are ignored.
 # Repeat email/phone/address/url/label lines for more values; delete a line to remove that value.
 # A label in brackets comes first: `email: [work] ada@example.com`; a trailing * marks the preferred one.
 # address: [label] street | extended | locality | region | postal code | country | po box
+# date: [anniversary] 2012-06-15 (or --06-15 without a year); related: [spouse] William King
 # Notes continue on lines indented by two spaces. Custom fields: `field.NAME: value`.
 """
 SCALARS = ("formatted_name", "prefix", "given_name", "additional_names", "family_name", "suffix", "nickname",
@@ -34,6 +35,8 @@ def render(record: ContactRecord) -> str:
         parts = " | ".join(getattr(a, part) or "" for part in _ADDRESS_PARTS)
         lines.append(f"address: {_entry(a.label, parts, a.primary)}")
     lines += [f"url: {_entry(u.label, u.url)}" for u in record.urls]
+    lines += [f"date: {_entry(d.label, d.value)}" for d in record.dates]
+    lines += [f"related: {_entry(r.kind, r.name or r.uid or '')}" for r in record.related]
     lines += [f"label: {name}" for name in record.labels]
     for name, value in record.custom_fields.items():
         for item in value if isinstance(value, list) else [value]:
@@ -60,7 +63,8 @@ def parse(text: str, original: ContactRecord) -> ContactRecord:
     """The contact as edited; raise ValidationError naming the line for anything not understood."""
     from rolo.core.cli.entries import email_entry, phone_entry
 
-    record = replace(original, emails=[], phones=[], addresses=[], urls=[], labels=[], custom_fields={})
+    record = replace(original, emails=[], phones=[], addresses=[], urls=[], labels=[], custom_fields={}, dates=[],
+                     related=[])
     for key in SCALARS:
         setattr(record, key, None)
     record.formatted_name = ""
@@ -109,9 +113,19 @@ def parse(text: str, original: ContactRecord) -> ContactRecord:
             record.urls.append(UrlEntry(url, label))
         elif key == "label" and value:
             record.labels.append(value)
+        elif key == "date" and value:
+            label, day, _ = _split_entry(value)
+            record.dates.append(DateEntry(label or "other", day))
+        elif key == "related" and value:
+            kind, who, _ = _split_entry(value)
+            # the link it was (a contact's uid kept), when kind and name are unchanged
+            same = next((r for r in original.related if r.kind == (kind or "other") and who in (r.name, r.uid)),
+                        None)
+            record.related.append(same or RelatedEntry(kind or "other", None, who))
         elif key.startswith("field.") and value:
             values.setdefault(key[6:], []).append(value)
-        elif key not in ("email", "phone", "address", "url", "label") and not key.startswith("field."):
+        elif key not in ("email", "phone", "address", "url", "label", "date", "related") \
+                and not key.startswith("field."):
             raise ValidationError(f"line {number}: unknown key {key!r}")
     record.notes = "\n".join(notes).strip() or None if notes is not None else None
     record.formatted_name = record.formatted_name or ""

@@ -89,3 +89,21 @@ def test_formatted_name_follows_name_parts_unless_set(rolo, ada):
     assert rolo.json("edit", ada, "--set", "family=King")["formatted_name"] == "Ada King"
     assert rolo.json("edit", ada, "--set", "name=Countess of Lovelace")["formatted_name"] == "Countess of Lovelace"
     assert rolo.json("edit", ada, "--set", "given=Augusta")["formatted_name"] == "Countess of Lovelace"
+
+
+def test_editor_shows_dates_and_relationships_and_takes_changes(rolo, ada, tmp_path):
+    william = rolo("add", "--name", "William King").stdout.strip()
+    rolo("relate", ada, "spouse", william)
+    rolo("relate", ada, "parent", "--name", "Anne Milbanke")
+    rolo("edit", ada, "--add-date", "anniversary=1835-07-08")
+    editor = _editor(tmp_path, (
+        "assert 'date: [anniversary] 1835-07-08' in text and 'related: [spouse] William King' in text\n"
+        "text = text.replace('date: [anniversary] 1835-07-08', 'date: [anniversary] 1835-07-09\\ndate: [first paper] --10-01')\n"
+        "text = text.replace('related: [parent] Anne Milbanke\\n', '')"
+    ))
+    rolo("edit", ada, env={"EDITOR": editor})
+    data = rolo.json("show", ada)
+    assert data["dates"] == [{"label": "anniversary", "value": "1835-07-09"}, {"label": "first paper", "value": "--10-01"}]
+    assert data["related"] == [{"kind": "spouse", "uid": william, "name": "William King"}]  # its uid kept
+    bad = _editor(tmp_path, "text = text.replace('date: [anniversary] 1835-07-09', 'date: [anniversary] someday')")
+    assert "not a date" in rolo("edit", ada, env={"EDITOR": bad}, input="n\n", ok=False).output
