@@ -34,11 +34,9 @@ class ImportPreview:
 
     def lines(self) -> list[str]:
         """The preview for people: one line per contact created, per contact updated and per field."""
-        def where(item: dict[str, Any]) -> str:
-            unit = "line" if str(item["file"]).lower().endswith(".csv") else "card"
-            return f"{item['file']} {unit} {item['card']}"
+        from rolo.core.importer import place
 
-        out = [f"would create {c['name']} ({where(c)})" for c in self.created]
+        out = [f"would create {c['name']} ({place(c['file'], c['card'])})" for c in self.created]
         for u in self.updated:
             out.append(f"would update {u['name']} ({u['uid']}):")
             out += [f"  {c['field']}: {describe(c['field'], c['before'])} -> {describe(c['field'], c['after'])}"

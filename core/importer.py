@@ -82,6 +82,13 @@ class ImportReport:
         return "; ".join([text, *notes])
 
 
+def place(file: str, number: int | None) -> str:
+    """Where a card is, for messages: `FILE card N`, `FILE line N` for a CSV row, or `FILE` alone."""
+    if not number:
+        return str(file)
+    return f"{file} {'line' if str(file).lower().endswith('.csv') else 'card'} {number}"
+
+
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     """vCard and CSV files named, or found (recursively, *.vcf / *.vcard / *.csv) in folders named, in a
     stable order."""

@@ -79,18 +79,18 @@ def import_(env: Env, paths: tuple[str, ...], overwrite: bool, preview: bool, cs
 
 
 def _say_failures(report: object) -> None:
+    from rolo.core.importer import place
+
     for note in report.notes:  # type: ignore[attr-defined]
         click.echo(f"note: {note}", err=True)
     for failure in report.failures:  # type: ignore[attr-defined]
-        unit = "line" if str(failure["file"]).lower().endswith(".csv") else "card"
-        where = f"{failure['file']}" + (f" {unit} {failure['card']}" if failure["card"] else "")
-        click.echo(f"failed: {where}: {failure['reason']}", err=True)
+        click.echo(f"failed: {place(failure['file'], failure['card'])}: {failure['reason']}", err=True)
 
 
 def _preview(env: Env, files: list[Path], overwrite: bool, csv_options: dict, as_json: bool) -> None:
     """`rolo import --preview`: the import run in a transaction that is rolled back (nothing written)."""
     from rolo.core.import_preview import ImportPreview
-    from rolo.core.importer import import_files
+    from rolo.core.importer import import_files, place
 
     preview = ImportPreview()
     report = import_files(env.book, files, overwrite=overwrite, preview=preview, **csv_options)
@@ -101,9 +101,8 @@ def _preview(env: Env, files: list[Path], overwrite: bool, csv_options: dict, as
     for line in preview.lines():
         click.echo(line)
     for dup in report.duplicates:
-        unit = "line" if str(dup["file"]).lower().endswith(".csv") else "card"
         known = ", ".join(f"{env.book.get(uid).display_name()} ({uid})" for uid in dup["matches"])
-        click.echo(f"likely duplicate: {dup['formatted_name']} ({dup['file']} {unit} {dup['card']}) may be {known}")
+        click.echo(f"likely duplicate: {dup['formatted_name']} ({place(dup['file'], dup['card'])}) may be {known}")
     _say_failures(report)
     click.echo("preview, nothing written: " + report.summary().replace(" (", "; ", 1).replace(": rolo dupes)", ""))
 
