@@ -26,7 +26,7 @@ def parse_every(text: str) -> int:
     """A cadence in days from `30d`, `2w`, `3m` (30 days each) or `1y` (365 days); UserError otherwise."""
     match = _DURATION.match(text)
     if not match or int(match.group(1)) == 0:
-        raise UserError(f"{text!r} is not a cadence: write a number and a unit, like 30d, 2w, 3m or 1y")
+        raise UserError(f"{text!r} is not a duration: write a number and a unit, like 30d, 2w, 3m or 1y")
     return int(match.group(1)) * _UNITS[match.group(2).lower()]
 
 

@@ -116,7 +116,7 @@ def test_keep_off_trash_and_label_filter(rolo, people):
     assert "has no cadence of its own" in rolo.fails("keep", "ada@example.com", "--off")
     assert "no label named 'frends'" in rolo.fails("keep", "--label", "frends", "--every", "7d")
     assert "no label named 'frends'" in rolo.fails("due", "--label", "frends")
-    assert "'soon' is not a cadence" in rolo.fails("keep", "ada@example.com", "--every", "soon")
+    assert "'soon' is not a duration" in rolo.fails("keep", "ada@example.com", "--every", "soon")
     assert "give --every DURATION, or --off" in rolo("keep", "ada@example.com", ok=False).stderr
 
 
