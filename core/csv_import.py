@@ -80,6 +80,7 @@ class CsvFile:
     format: str
     unread_columns: list[str] = field(default_factory=list)
     rows: list[CsvRow] = field(default_factory=list)
+    warning: str | None = None  # a --format the header does not look like
 
 
 def decode(data: bytes) -> str:
@@ -132,7 +133,12 @@ def read_csv(path: Path, *, fmt: str | None = None, mapping: dict[str, str] | No
     found = fmt if fmt and fmt != "csv" else None
     if mapping:
         found = "csv"
-    found = found or detect(header)
+    detected = detect(header)
+    warning = None
+    if found and found != "csv" and detected != found:
+        warning = (f"read as {found} as asked, but its header looks like "
+                   f"{detected + ' export' if detected else 'no export rolo knows'}")
+    found = found or detected
     if found is None:
         raise UserError(f"{path}: not a Google, Outlook or LinkedIn export (its header is "
                         f"{', '.join(header[:6])}{'...' if len(header) > 6 else ''})",
@@ -141,7 +147,7 @@ def read_csv(path: Path, *, fmt: str | None = None, mapping: dict[str, str] | No
         raise UserError(f"{path}: --format csv needs --map COLUMN=FIELD for the columns to read")
     reading = _ROW_READERS[found]
     known = set(custom_fields)
-    out = CsvFile(found)
+    out = CsvFile(found, warning=warning)
     used: set[str] = set()
     missing = [c for c in (mapping or {}) if c not in header]
     if missing:

@@ -209,6 +209,8 @@ def _csv_cards(path: Path, field_names: list[str], fmt: str | None, mapping: tup
 
     read = read_csv(path, fmt=fmt, mapping=parse_mapping(mapping, field_names) if mapping else None,
                     custom_fields=field_names)
+    if read.warning:
+        report.notes.append(f"{path}: {read.warning}")
     if read.unread_columns:
         report.notes.append(f"{path}: columns not read (no --map for them): {', '.join(read.unread_columns)}")
     for row in read.rows:

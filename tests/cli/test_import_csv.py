@@ -155,3 +155,9 @@ def test_preview_of_vcards_too(rolo, tmp_path):
     (update,) = rolo.json("import", str(card), "--preview")["updated"]
     assert update["changes"] == [{"field": "title", "before": "Countess", "after": "Mathematician"}]
     assert rolo.json("show", "ada-1")["title"] == "Countess"
+
+
+def test_a_forced_format_the_header_does_not_match_is_said(rolo):
+    result = rolo("import", str(CSV / "google_contacts.csv"), "--format", "outlook", "--preview")
+    assert "read as outlook as asked, but its header looks like google export" in result.stderr
+    assert rolo.json("list") == []
