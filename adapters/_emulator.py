@@ -410,6 +410,10 @@ class Emulator:
         self.on_start()
         return self
 
+    def wait_for_webhooks(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued webhook delivery was attempted for good; False on timeout."""
+        return self.outbox.wait_idle(timeout)
+
     def stop(self) -> None:
         """Stop serving: close the listening socket and every open connection, and join all threads."""
         server, thread = self._server, self._thread

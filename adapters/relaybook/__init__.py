@@ -40,6 +40,10 @@ How the adapter uses RelayBook:
 - **Lookup.** `find` (used when a killed sync resumes) finds the newest contact holding exactly what a
   create would send (names, company, title, emails, phones) and finishes its follow-up writes: a create
   killed between the POST and the labels is completed rather than duplicated.
+- **Webhooks.** The document says creates, updates and deletes fire `contact.*` events but its Webhooks page
+  is not in the seeds; `webhook_events` takes what the emulator was designed to send (its docstring, 13):
+  Relm's `t=…,v1=…` scheme under `relaybook-signature`, a `book_id` (events of other books are ignored) and
+  the contact (or its `id`) in `data`.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from rolo.adapters.relaybook.mapping import (
 from rolo.core.errors import AdapterAuthError, AdapterUnavailable, RemoteRejected, UserError
 from rolo.core.hookspecs import hookimpl
 from rolo.core.sync.adapter import Adapter, Capabilities, Changes, Emulator, RemoteRecord
+from rolo.core.sync.webhooks import WebhookEvent, WebhookRejected, json_body, verify_signature
 
 if TYPE_CHECKING:
     import httpx
@@ -89,7 +94,7 @@ class RelayBookAdapter(Adapter):
         **RETRY_OPTION_HELP,
     }
     capabilities = Capabilities(fields=CARRIED_FIELDS, deletes=True, incremental=False, batch=False,
-                                idempotent_create=False, lookup=True, entry_labels=ENTRY_LABELS)
+                                idempotent_create=False, lookup=True, entry_labels=ENTRY_LABELS, webhooks=True)
     default_url = "https://app.relaybook.io"
     token_help = "create an API key (rlb_…) in RelayBook under Settings → API keys"
 
@@ -165,6 +170,20 @@ class RelayBookAdapter(Adapter):
             records.append(self._record(contact, names))
         self._count = len(records)
         return Changes(records=records, deleted=None, bookmark=None, complete=True)
+
+    @classmethod
+    def webhook_events(cls, headers: Mapping[str, str], body: bytes, secret: str, *,
+                       options: Mapping[str, str], now: float | None = None) -> list[WebhookEvent]:
+        verify_signature(headers.get("relaybook-signature"), body, secret, now=now, name="relaybook-signature")
+        event = json_body(body)
+        kind, _, action = str(event.get("type", "")).partition(".")
+        book = (options.get("book") or "").strip()
+        if kind != "contact" or action not in ("created", "updated", "deleted") or event.get("book_id") != book:
+            return []
+        data = event.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise WebhookRejected("a contact event without data.id", status=400)
+        return [WebhookEvent(data["id"], action, str(event.get("id", "")))]
 
     def get(self, remote_id: str) -> RemoteRecord | None:
         """One contact, or None when the book has none with this id."""

@@ -94,7 +94,15 @@ Where the document is silent or ambiguous, and what this emulator does
     nothing is written. Answer 200 ``{"data": [the contacts as they now stand, in first-mention order],
     "meta": {"updated": n}}``.
 12. Deleting a contact answers 204 and drops its label memberships.
-13. Webhooks are mentioned but their page is not in the seeds: not emulated (rolo does not use them).
+13. Webhooks: the document says a create, an update and a delete fire `contact.created|updated|deleted`
+    "if webhooks are configured for your team", with the full contact (the deleted one: its `id` only), but
+    its Webhooks page is not in the seeds. Designed here, and marked so: a team's endpoints are configured in
+    the web app, so there is no endpoint for them; `emulator.subscribe_webhook(url)` configures one and
+    returns its secret (`rlbwh_…`). Each event is POSTed as ``{"id": "evt_<uuid>", "type", "created_at",
+    "book_id", "data": contact}`` with the signature scheme of Relm's document under another name,
+    ``relaybook-signature: t=<unix>,v1=hex(HMAC_SHA256(secret, "<t>.<raw body>"))``, and
+    ``relaybook-event-id``; retried like Relm's (see `rolo.adapters._emulator.Outbox`). Only the contact
+    endpoints (and the helpers that act as the web app) fire events: labels and bulk custom fields do not.
 14. Rate limits: the document names none, so none is on by default; `rate_limit()` turns one on (429
     ``RATE_LIMITED`` with ``Retry-After`` and ``X-RateLimit-*`` headers).
 """
@@ -102,14 +110,19 @@ Where the document is silent or ambiguous, and what this emulator does
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
+import json
 import re
+import secrets
+import time
 import uuid
-from collections.abc import Container, Mapping
+from collections.abc import Callable, Container, Mapping
 from datetime import UTC, date, datetime
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-from rolo.adapters._emulator import ApiError, Emulator, Request, Response, route
+from rolo.adapters._emulator import ApiError, Delivery, Emulator, Request, Response, route
 
 __all__ = [
     "BOOK_ID",
@@ -164,6 +177,15 @@ _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _signer(secret: str, event_id: str) -> Callable[[bytes], dict[str, str]]:
+    def headers(body: bytes) -> dict[str, str]:
+        stamp = int(time.time())
+        digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+        return {"relaybook-signature": f"t={stamp},v1={digest}", "relaybook-event-id": event_id}
+
+    return headers
 
 
 def _invalid(message: str) -> ApiError:
@@ -305,13 +327,32 @@ class RelayBookStore:
     are copies. Writes validate as the API does and raise `ApiError`.
     """
 
-    def __init__(self, lock: Any) -> None:
+    def __init__(self, lock: Any, send: Callable[[Delivery], None] | None = None) -> None:
         self._lock = lock
+        self._send = send
         self.clear()
 
-    def clear(self) -> None:
-        """Empty every book (the books themselves stay)."""
+    # -- webhooks (designed: see the module docstring, 13) ---------------------------------------------------
+
+    def subscribe_webhook(self, url: str) -> str:
+        """Send every contact event of the team's books to `url`; returns the endpoint's signing secret."""
         with self._lock:
+            self._hooks[url] = "rlbwh_" + secrets.token_hex(16)
+            return self._hooks[url]
+
+    def _event(self, event_type: str, book_id: str, data: dict[str, Any]) -> None:
+        if not self._hooks or self._send is None:
+            return
+        event_id = f"evt_{uuid.uuid4()}"
+        body = json.dumps({"id": event_id, "type": event_type, "created_at": _now(), "book_id": book_id,
+                           "data": data}, separators=(",", ":")).encode()
+        for url, secret in self._hooks.items():
+            self._send(Delivery(f"dlv_{uuid.uuid4()}", url, body, _signer(secret, event_id)))
+
+    def clear(self) -> None:
+        """Empty every book (the books themselves stay) and forget the webhook endpoints."""
+        with self._lock:
+            self._hooks: dict[str, str] = {}  # endpoint URL -> its signing secret
             created = "2026-01-01T00:00:00Z"
             self.books: dict[str, dict[str, Any]] = {
                 BOOK_ID: {"id": BOOK_ID, "team_id": TEAM_ID, "name": "Contacts", "created_at": created},
@@ -384,6 +425,7 @@ class RelayBookStore:
             self._apply(contact, data)
             self._contacts[book_id][contact["id"]] = contact
             self._where[contact["id"]] = book_id
+            self._event("contact.created", book_id, copy.deepcopy(contact))
             return copy.deepcopy(contact)
 
     def update(self, contact_id: str, data: Any, books: Container[str] | None = None) -> dict[str, Any]:
@@ -403,6 +445,7 @@ class RelayBookStore:
             self._apply(contact, data)
             contact["updated_at"] = _now()
             self._contacts[self._where[contact_id]][contact_id] = contact
+            self._event("contact.updated", self._where[contact_id], copy.deepcopy(contact))
             return copy.deepcopy(contact)
 
     def _apply(self, contact: dict[str, Any], data: Mapping[str, Any]) -> None:
@@ -425,9 +468,11 @@ class RelayBookStore:
         """Delete a contact and its label memberships."""
         with self._lock:
             self._get(contact_id, books)
-            del self._contacts[self._where.pop(contact_id)][contact_id]
+            book_id = self._where.pop(contact_id)
+            del self._contacts[book_id][contact_id]
             for members in self._members.values():
                 members.pop(contact_id, None)
+            self._event("contact.deleted", book_id, {"id": contact_id})
 
     def create_contact(self, book_id: str = BOOK_ID, **fields: Any) -> dict[str, Any]:
         """Create a contact as a user of the web app would; `starred` and `custom_fields` are allowed here."""
@@ -617,7 +662,7 @@ class RelayBookEmulator(Emulator):
         absent = set().union(*(routes for name, routes in _ONLY.items() if name != design))
         self._matching = [spec for spec in self._matching if spec.label not in absent]
         self._api_keys = {self.TEST_API_KEY: TEAM_ID}
-        self.store = RelayBookStore(self.lock)
+        self.store = RelayBookStore(self.lock, send=self.outbox.send)
 
     @property
     def api_key(self) -> str:

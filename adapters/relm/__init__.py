@@ -22,6 +22,9 @@ How the adapter uses Relm:
   its error names (`contacts[N].…`) is reported as refused and the rest is sent again.
 - **Lookup.** `find` looks a contact up by email (Relm compares emails without case), then by phone.
 - Missing companies and custom field definitions are created on demand (see `mapping.py`).
+- **Webhooks.** `webhook_events` checks `relm-signature` (`t=…,v1=…`, HMAC-SHA256 keyed by the endpoint's
+  `whsec_…` secret over `t.body`) and names the contact of a `contact.created|updated|deleted` event. Other
+  events are acknowledged and ignored: a renamed company reaches its contacts with the next scheduled sync.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from rolo.adapters.relm.mapping import (
 from rolo.core.errors import RemoteRejected, UserError
 from rolo.core.hookspecs import hookimpl
 from rolo.core.sync.adapter import Adapter, Capabilities, Changes, Emulator, RemoteRecord
+from rolo.core.sync.webhooks import WebhookEvent, WebhookRejected, json_body, verify_signature
 
 if TYPE_CHECKING:
     import httpx
@@ -91,6 +95,7 @@ class RelmAdapter(Adapter):
         batch_size=BATCH_MAX,
         idempotent_create=True,
         lookup=True,
+        webhooks=True,
     )
     default_url = "https://relmcrm.com"
     token_help = "create an API key (sk_live_… or sk_test_…) on Relm's API Keys page"
@@ -183,6 +188,19 @@ class RelmAdapter(Adapter):
             bookmark=_stamp(bookmark) if bookmark is not None else None,
             complete=after is None,
         )
+
+    @classmethod
+    def webhook_events(cls, headers: Mapping[str, str], body: bytes, secret: str, *,
+                       options: Mapping[str, str], now: float | None = None) -> list[WebhookEvent]:
+        verify_signature(headers.get("relm-signature"), body, secret, now=now, name="relm-signature")
+        event = json_body(body)
+        kind, _, action = str(event.get("type", "")).partition(".")
+        record = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
+        if kind != "contact" or action not in ("created", "updated", "deleted"):
+            return []
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise WebhookRejected("a contact event without data.object.id", status=400)
+        return [WebhookEvent(record["id"], action, str(event.get("id", "")))]
 
     def get(self, remote_id: str) -> RemoteRecord | None:
         """One contact, or None when Relm has none with this id."""
@@ -333,3 +351,4 @@ def _primary(entries: Any, key: str) -> str | None:
 def register_adapters(register: Any) -> None:
     """Make the Relm adapter known as `relm`."""
     register(RelmAdapter)
+

@@ -1135,10 +1135,6 @@ class RelmEmulator(Emulator):
         with self.lock:
             self._api_keys.discard(key)
 
-    def wait_for_webhooks(self, timeout: float = 5.0) -> bool:
-        """Wait until every queued webhook delivery was attempted for good; False on timeout."""
-        return self.outbox.wait_idle(timeout)
-
     def reset_state(self) -> None:
         self._api_keys = {self.TEST_API_KEY}
         self.store.clear()

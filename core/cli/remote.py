@@ -40,9 +40,13 @@ def remote() -> None:
                    "0 = every sync [default: the adapter's: 1d for carddav, whose incremental listings report "
                    "deletions too; 0 for the others].")
 @click.option("--replace", is_flag=True, help="Replace a remote of that name.")
+@click.option("--webhook-secret-env", metavar="VAR",
+              help="Environment variable holding the remote's webhook signing secret, for `rolo serve-webhooks` "
+                   "(else the keyring's entry rolo / NAME:webhook is used).")
 @pass_env
 def add(env: Env, name: str, adapter_name: str, url: str | None, option_values: tuple[str, ...],
-        token_env: str | None, token_stdin: bool, conflict: str, full_every: str | None, replace: bool) -> None:
+        token_env: str | None, token_stdin: bool, conflict: str, full_every: str | None, replace: bool,
+        webhook_secret_env: str | None) -> None:
     """Add a remote: a name, the adapter that speaks its API, its URL and where its token is.
 
     \b
@@ -53,7 +57,8 @@ def add(env: Env, name: str, adapter_name: str, url: str | None, option_values: 
     """
     result = env.sync_api.add_remote(
         name, adapter_name, url=url, options=option_values, token_env=token_env, conflict=conflict,
-        full_every=full_every, replace=replace, token=(lambda: sys.stdin.readline()) if token_stdin else None)
+        full_every=full_every, replace=replace, webhook_secret_env=webhook_secret_env,
+        token=(lambda: sys.stdin.readline()) if token_stdin else None)
     added = result.remote
     click.echo(f"added remote {name} ({added.adapter}, {added.url}) to {result.config_path}")
     if result.token is None:
@@ -103,12 +108,14 @@ def show(env: Env, name: str, as_json: bool) -> None:
     out = console()
     for key in ("name", "adapter", "url", "token", "conflict", "full_every", "timeout"):
         out.print(f"[bold]{key:<14}[/bold]{data[key]}", markup=True)
+    if data.get("webhook_secret"):
+        out.print(f"[bold]{'webhooks':<14}[/bold]secret from {data['webhook_secret']} (rolo serve-webhooks)")
     if data["options"]:
         out.print(f"[bold]{'options':<14}[/bold]" + ", ".join(f"{k}={v}" for k, v in data["options"].items()))
     if data.get("capabilities"):
         caps = data["capabilities"]
         out.print(f"[bold]{'carries':<14}[/bold]{', '.join(caps['fields'])}")
-        flags = [k for k in ("deletes", "incremental", "batch", "idempotent_create", "lookup") if caps[k]]
+        flags = [k for k in ("deletes", "incremental", "batch", "idempotent_create", "lookup", "webhooks") if caps[k]]
         out.print(f"[bold]{'can':<14}[/bold]{', '.join(flags)}")
     out.print(f"[bold]{'linked':<14}[/bold]{data['linked']} contacts ({data['pending']} pending)")
     out.print(f"[bold]{'last sync':<14}[/bold]{data['state']['last_sync_at'] or 'never'}")

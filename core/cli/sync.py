@@ -171,7 +171,9 @@ def resolve(env: Env, conflict_id: int, take: str, as_json: bool) -> None:
 def daemon(env: Env, every: str, folder: str | None, no_watch: bool, no_sync: bool) -> None:
     """Run the drop-folder watcher and the periodic sync of every remote together, until interrupted.
 
-    Besides the watcher (the `watch` service), it runs every service plugins register. A remote that fails
+    Besides the watcher (the `watch` service), it runs every service plugins register: `reminders` when a
+    contact has a cadence (`rolo keep`), `webhooks` (as `rolo serve-webhooks`) when a remote has a webhook
+    secret. A remote that fails
     is retried later with a growing backoff (up to an hour); the others go on. Every line it prints starts
     with the local time, as `rolo watch` logs: each file the drop folder imports (or fails), each sync's
     one-line summary with its conflicts (stdout) and its skipped records and errors (stderr). SIGTERM or

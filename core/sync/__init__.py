@@ -19,5 +19,6 @@ The sync state (links, snapshots, bookmarks, journal, conflicts) is kept in the 
 from __future__ import annotations
 
 from rolo.core.sync.adapter import Adapter, Capabilities, Changes, Emulator, RemoteRecord
+from rolo.core.sync.webhooks import WebhookEvent, WebhookRejected
 
-__all__ = ["Adapter", "Capabilities", "Changes", "Emulator", "RemoteRecord"]
+__all__ = ["Adapter", "Capabilities", "Changes", "Emulator", "RemoteRecord", "WebhookEvent", "WebhookRejected"]

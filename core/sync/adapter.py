@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rolo.core import labels as entry_label_vocabulary
+from rolo.core.sync.webhooks import WebhookEvent, WebhookRejected
 
 if TYPE_CHECKING:
     import httpx
@@ -101,6 +102,8 @@ class Capabilities:
             create interrupted by a crash can be replayed safely with the same key and body.
         lookup: `find` is implemented (a lookup by email or phone), used to find a record whose create
             was interrupted by a crash when the remote has no idempotency.
+        webhooks: `webhook_events` is implemented: the remote sends signed events when records change
+            (`rolo serve-webhooks` receives them and pulls those records at once).
         entry_labels: the labels the remote has for the entries of a list field, per list field ("phones",
             "emails", "addresses", "urls"): a set of the book's canonical classes
             (`rolo.core.labels.CLASSES`), e.g. `{"phones": frozenset({"mobile", "work", "other"})}`. See
@@ -132,6 +135,7 @@ class Capabilities:
     batch_size: int = 100
     idempotent_create: bool = False
     lookup: bool = False
+    webhooks: bool = False
     # not hashed: a mapping is not hashable (equality still compares it)
     entry_labels: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
     # Set by the engine, not by adapters: the book's private custom fields (`rolo field define --local`), by
@@ -194,7 +198,7 @@ class Capabilities:
             "custom_fields": self.custom_fields, "organizations": self.organizations, "notes": self.notes,
             "deletes": self.deletes, "incremental": self.incremental, "batch": self.batch,
             "batch_size": self.batch_size, "idempotent_create": self.idempotent_create, "lookup": self.lookup,
-            "entry_labels": {kind: sorted(names) for kind, names in sorted(self.entry_labels.items())},
+            "webhooks": self.webhooks, "entry_labels": {kind: sorted(names) for kind, names in sorted(self.entry_labels.items())},
         }
 
 
@@ -470,6 +474,30 @@ class Adapter(abc.ABC):
         """
         self.list_changes(None)
         return {}
+
+    @classmethod
+    def webhook_events(cls, headers: Mapping[str, str], body: bytes, secret: str, *,
+                       options: Mapping[str, str], now: float | None = None) -> list[WebhookEvent]:
+        """Verify one webhook delivery and say which records it names (declare `Capabilities.webhooks`).
+
+        Check the signature over the raw `body` first (`rolo.core.sync.webhooks.verify_signature` for the
+        `t=…,v1=…` scheme), then read the body. `rolo serve-webhooks` refuses replays itself.
+
+        Args:
+            headers: the request's headers, names lower-cased.
+            body: the raw request body, exactly as received.
+            secret: the remote's signing secret (never put it in a message).
+            options: the remote's configured options (say, which book the remote is).
+            now: the time to check the timestamp against (tests pass it); None: now.
+
+        Returns:
+            the contacts the event is about (an event about something else, or another book: none).
+
+        Raises:
+            WebhookRejected: a missing, malformed, wrong or expired signature (401), or an unreadable body
+                (400).
+        """
+        raise WebhookRejected(f"adapter {cls.name} receives no webhooks", status=404)
 
     @classmethod
     def emulator(cls, port: int = 0) -> Emulator:

@@ -23,6 +23,7 @@ the engine's `rolo.core.sync.engine.Report`.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -136,7 +137,8 @@ class SyncAPI:
     def add_remote(self, name: str, adapter: str, *, url: str | None = None,
                    options: Mapping[str, str] | Iterable[str] | None = None, token_env: str | None = None,
                    token: str | Callable[[], str] | None = None, conflict: str = "local",
-                   full_every: str | None = None, replace: bool = False) -> RemoteAdded:
+                   full_every: str | None = None, replace: bool = False,
+                   webhook_secret_env: str | None = None) -> RemoteAdded:
         """Add a remote to the config file (its token, if given, to the keyring or the owner-only token file).
 
         Args:
@@ -151,6 +153,8 @@ class SyncAPI:
             full_every: for incremental remotes, list everything at most this often (`1h`; `0`: every sync);
                 None: the adapter's `default_full_every`.
             replace: replace a remote of that name instead of refusing.
+            webhook_secret_env: the environment variable holding the remote's webhook signing secret
+                (`rolo serve-webhooks`); only for adapters that receive webhooks.
 
         Returns:
             the remote as written, and where its token comes from (None: no token given).
@@ -170,11 +174,19 @@ class SyncAPI:
             raise UserError(f"adapter {cls.name} needs --url")
         if token_env and token is not None:
             raise UserError("give --token-env or --token-stdin, not both")
+        if webhook_secret_env is not None:
+            if not cls.capabilities.webhooks:
+                raise UserError(f"adapter {cls.name} receives no webhooks; leave out --webhook-secret-env")
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", webhook_secret_env) or webhook_secret_env.startswith(
+                    ("whsec_", "rlbwh_", "sk_", "rlb_")):
+                # never echo it: it may be the secret itself, pasted in the wrong place
+                raise UserError("--webhook-secret-env takes an environment variable's name (e.g. RELM_WHSEC), "
+                                "not a secret")
         secret = token() if callable(token) else token
         if secret is not None and not secret.strip():
             raise UserError("the token is empty")
         remote = Remote(name=name, adapter=cls.name, url=url, token_env=token_env, conflict=conflict,
-                        full_every=full_every, options=values)
+                        full_every=full_every, options=values, webhook_secret_env=webhook_secret_env)
         remotes.add_remote(self.config.path, remote, replace=replace)
         self._reload_config()
         where = f"env {token_env}" if token_env else None
@@ -268,7 +280,8 @@ class SyncAPI:
 
     def sync_remote(self, name: str, *, policy: str | None = None, mode: str = "both", dry_run: bool = False,
                     force_delete: bool = False, full: bool | None = None,
-                    progress: Progress | None = None, include_private: bool = False) -> Report:
+                    progress: Progress | None = None, include_private: bool = False,
+                    only: Iterable[str] = ()) -> Report:
         """Sync the book with one configured remote, once.
 
         Args:
@@ -281,6 +294,8 @@ class SyncAPI:
             full: True to list the remote completely; None: when the remote's `full_every` says so.
             progress: called as `progress(phase, done, total)` during long phases.
             include_private: send the book's private custom fields too (else they stay in the book).
+            only: remote ids: look at these records only, fetched one by one, instead of a listing (a
+                webhook's pull; the bookmark stays where it was). One gone remotely is a deletion.
 
         Returns:
             the run's report (records refused are in `skipped`; `exit_code` 0 or 3).
@@ -292,7 +307,9 @@ class SyncAPI:
         remote = remotes.get_remote(self.config, name)
         options = SyncOptions(policy=policy or remote.conflict, mode=mode, dry_run=dry_run,
                               force_delete=force_delete, full=full, progress=progress,
-                              include_private=include_private)
+                              include_private=include_private, only=tuple(only))
+        if options.only:
+            options.full = False
         if options.full is None:
             options.full = self._full_due(remote)
         adapter = remotes.open_adapter(remote, self.plugin_manager)
@@ -300,6 +317,14 @@ class SyncAPI:
             return SyncEngine(self.book, name, adapter, options, self.plugin_manager).run()
         finally:
             adapter.client.close()
+
+    def pull_records(self, name: str, remote_ids: Iterable[str]) -> Report:
+        """Pull the named records of one remote into the book now (what a webhook said changed): each is
+        fetched, merged as a sync's pull would (conflicts recorded, nothing pushed), a missing one deleted."""
+        ids = tuple(dict.fromkeys(remote_ids))
+        if not ids:
+            raise UserError("no records to pull")
+        return self.sync_remote(name, mode="pull", only=ids)
 
     def _full_due(self, remote: Remote) -> bool | None:
         """Whether a complete listing is due by the remote's `full_every`."""

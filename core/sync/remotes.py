@@ -6,6 +6,7 @@ A remote is a table under `[remotes]` in rolo.toml:
     adapter = "relm"                  # an adapter name (rolo remote add --adapter)
     url = "https://relmcrm.com"
     token_env = "RELM_KEY"            # where the token is; see below
+    webhook_secret_env = "RELM_WHSEC" # where the webhook signing secret is (rolo serve-webhooks)
     conflict = "local"                # default conflict policy: local, remote or newest
     full_every = "0"                  # incremental remotes: a complete listing at most this often ("1h")
     timeout = 30                      # seconds per request
@@ -61,6 +62,7 @@ class Remote:
     full_every: str = "0"
     timeout: float = 30.0
     options: dict[str, str] = field(default_factory=dict)
+    webhook_secret_env: str | None = None  # where the webhook signing secret is (rolo.core.sync.webhooks)
 
     def as_toml(self) -> dict[str, Any]:
         """The remote's table as written to the config (defaults left out)."""
@@ -71,6 +73,8 @@ class Remote:
             out["conflict"] = self.conflict
         if self.full_every != "0":
             out["full_every"] = self.full_every
+        if self.webhook_secret_env:
+            out["webhook_secret_env"] = self.webhook_secret_env
         if self.options:
             out["options"] = dict(self.options)
         return out
@@ -80,7 +84,13 @@ class Remote:
         return {"name": self.name, "adapter": self.adapter, "url": self.url, "token_env": self.token_env,
                 "token": token_source(self), "conflict": self.conflict, "full_every": self.full_every,
                 "timeout": self.timeout,
-                "options": dict(self.options)}
+                "options": dict(self.options), "webhook_secret": _webhook_source(self)}
+
+
+def _webhook_source(remote: Remote) -> str | None:
+    from rolo.core.sync.webhooks import secret_source
+
+    return secret_source(remote)
 
 
 def validate_name(name: str) -> str:
@@ -128,6 +138,7 @@ def _remote(name: str, table: dict[str, Any]) -> Remote:
             token_env=table.get("token_env"), conflict=conflict, full_every=str(table.get("full_every", "0")),
             timeout=float(table.get("timeout", 30)),
             options={str(k): str(v) for k, v in (table.get("options") or {}).items()},
+            webhook_secret_env=table.get("webhook_secret_env"),
         )
     except (TypeError, ValueError) as exc:
         raise UserError(f"remote {name!r} in the config: {exc}") from None

@@ -135,7 +135,7 @@ def test_a_third_party_service_runs_with_its_own_book_and_the_daemon_options(boo
                                                                              run_daemon):
     pm.register(HeartbeatPlugin(), name="heartbeat-plugin")
     api = SyncAPI(book, config, pm)
-    assert sorted(api.services()) == ["heartbeat", "reminders", "watch"]  # built-ins come through entry points
+    assert sorted(api.services()) == ["heartbeat", "reminders", "watch", "webhooks"]  # built-ins come through entry points
 
     daemon = run_daemon(api, sync=False, skip=["watch"], options={"colour": "blue"}, every="5m")
     wait_for(lambda: "beat (blue)" in daemon.lines, "the service's log line")

@@ -45,6 +45,8 @@ class SyncOptions:
     full: bool | None = None  # None: incremental when the adapter can and a bookmark exists
     progress: Callable[[str, int, int], None] | None = None
     include_private: bool = False  # send the book's private custom fields too (`rolo sync --include-private`)
+    # only these remote records (their ids), fetched one by one instead of a listing: a webhook's pull
+    only: tuple[str, ...] = ()
 
 
 @dataclass

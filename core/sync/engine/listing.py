@@ -67,11 +67,29 @@ def list_remote(run: Run) -> Listing:
     if full is None:
         full = not (run.caps.incremental and remote_state["bookmark"])
     run.progress("list", 0, 0)
-    changes = run.adapter.list_changes(None if full else remote_state["bookmark"])
+    if run.options.only:
+        changes = _fetch(run, remote_state["bookmark"])
+    else:
+        changes = run.adapter.list_changes(None if full else remote_state["bookmark"])
     listing = Listing(changes, {r.id: r for r in changes.records}, sync.links(run.remote),
                       sync.contact_states(), remote_state)
     _guard(run, listing)
     return listing
+
+
+def _fetch(run: Run, bookmark: str | None) -> Changes:
+    """The records named by `only`, one `get` each, as an incremental listing that keeps the bookmark: a
+    record the remote no longer has is a deletion; records not named are not looked at."""
+    from rolo.core.sync.adapter import Changes
+
+    found, gone = [], []
+    for remote_id in dict.fromkeys(run.options.only):
+        record = run.adapter.get(remote_id)
+        if record is None:
+            gone.append(remote_id)
+        else:
+            found.append(record)
+    return Changes(found, gone, bookmark, complete=False)
 
 
 def _guard(run: Run, listing: Listing) -> None:
