@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
+    from rolo.core.edit_merge import EditSaved
     from rolo.core.models import Contact
 
 
@@ -245,6 +246,15 @@ class Book(PersonalCRM):
             current = tx.load(tx.resolve(ref))
             changed = change(replace(current)) or current
             return tx.save(changed).record
+
+    def save_edit(self, base: ContactRecord, edited: ContactRecord) -> EditSaved:
+        """Save an edit of `base` (as read before the user began): a change saved to the contact since is
+        merged field by field, and a field both changed is a conflict in `rolo conflicts` (remote `edit`)
+        with the edit's value kept (`rolo.core.edit_merge`)."""
+        from rolo.core.edit_merge import save_edit
+
+        with self.transaction() as tx:
+            return save_edit(tx, base, edited)
 
     def delete(self, ref: str) -> ContactRecord:
         """Tombstone a contact: it disappears from reads but stays for sync to propagate the deletion."""

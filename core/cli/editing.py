@@ -143,13 +143,14 @@ def _edit_interactively(env: Env, ref: str) -> ContactRecord | None:
             return None
         try:
             changed = editform.parse(edited, original)
-
-            def apply(current: ContactRecord, changed: ContactRecord = changed) -> ContactRecord:
-                if current.revision != original.revision:
-                    raise UserError("the contact changed while you were editing it; run rolo edit again")
-                return changed
-
-            return env.book.update(original.uid, apply)
+            # saved by someone else meanwhile: their changes are merged in, a field both changed keeps
+            # yours and theirs goes to `rolo conflicts` (rolo.core.edit_merge)
+            saved = env.book.save_edit(original, changed)
+            if saved.conflicts:
+                fields = ", ".join(dict.fromkeys(c["field"] for c in saved.conflicts))
+                click.echo(f"{original.display_name()} was changed while you edited it ({saved.conflicts[0]['remote_id']}):"
+                           f" kept yours for {fields}; the other values are in rolo conflicts", err=True)
+            return saved.record
         except ValidationError as exc:
             message = str(exc) + (f" (hint: {exc.hint})" if exc.hint else "")
             if not click.confirm(f"Error: {message}. Edit again?", default=True, err=True):

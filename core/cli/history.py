@@ -61,6 +61,8 @@ def print_history(entries: list[dict[str, Any]], *, one_contact: bool) -> None:
             extra.append(f"undoes {entry['undoes']}")
         if entry["undone_by"]:
             extra.append(f"undone by {entry['undone_by']}")
+        if entry.get("author"):
+            extra.append(f"by {entry['author']}")
         tail = f"  ({'; '.join(extra)})" if extra else ""
         click.echo(f"{entry['id']:>5}  {entry['at']}  {made}{tail}")
         if not one_contact:

@@ -11,14 +11,29 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import shlex
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 
 PERSON = "person"
 SYNC = "sync"
 
 # option names whose values never go into the history (a command line is stored as typed otherwise)
 _SECRET_OPTIONS = ("--token", "--password", "--secret", "--api-key")
+
+
+def current_author() -> str:
+    """Who is writing: `$ROLO_AUTHOR` when set (a name for a shared book), else `user@host`."""
+    named = os.environ.get("ROLO_AUTHOR", "").strip()
+    if named:
+        return named
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container's numeric uid)
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return f"{user}@{socket.gethostname() or 'localhost'}"
 
 
 @dataclass
@@ -30,6 +45,7 @@ class ChangeContext:
     source: str | None = None  # the file, the drop folder, "<remote> run <id>"
     undoes: int | None = None  # the change set this one reverts (an undo)
     changeset_id: int | None = None  # set once its first change has committed
+    author: str = field(default_factory=current_author)  # who: several people may write one book
 
 
 def command_line(argv: list[str]) -> str:

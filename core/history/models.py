@@ -27,6 +27,7 @@ class ChangeSet(SQLModel, table=True):
     actor: str = Field(description="'person' (a command, a dropped file, an undo) or 'sync'")
     command: str | None = Field(default=None, description="the command line, or what ran ('watch')")
     source: str | None = Field(default=None, description="a file path, a drop folder, '<remote> run <id>'")
+    author: str | None = Field(default=None, description="who: $ROLO_AUTHOR, else user@host (NULL before 0009)")
     undoes: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("changeset.id", ondelete="SET NULL"), index=True)
     )

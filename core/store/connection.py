@@ -41,8 +41,8 @@ from pathlib import Path
 from rolo.core.errors import BookError
 
 # The newest migration this program knows; a test checks it against the migrations folder.
-SCHEMA_HEAD = "0008"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+SCHEMA_HEAD = "0009"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 BUSY_TIMEOUT_MS = 10_000
 # The alembic history of the schema (its models are rolo.core.models and rolo.core.sync.models).
 MIGRATIONS = Path(__file__).parent.parent / "migrations"

@@ -46,8 +46,8 @@ class Recorder:
         if self.changeset_id is None or not _exists(self._conn, self.changeset_id):
             ctx = self.context
             cursor = self._conn.execute(
-                "INSERT INTO changeset (at, actor, command, source, undoes) VALUES (?, ?, ?, ?, ?)",
-                (utc_now(), ctx.actor, ctx.command, ctx.source, ctx.undoes))
+                "INSERT INTO changeset (at, actor, command, source, undoes, author) VALUES (?, ?, ?, ?, ?, ?)",
+                (utc_now(), ctx.actor, ctx.command, ctx.source, ctx.undoes, ctx.author))
             self.changeset_id = cursor.lastrowid
         self._conn.executemany(
             "INSERT INTO contactchange (changeset_id, contact_id, op, diff) VALUES (?, ?, ?, ?)",
@@ -63,7 +63,7 @@ def _exists(conn: sqlite3.Connection, changeset_id: int) -> bool:
 # -- reading -------------------------------------------------------------------------------------------------
 def change_sets(conn: sqlite3.Connection, *, contact_id: int | None = None, limit: int | None = None,
                 changeset_id: int | None = None) -> list[dict[str, Any]]:
-    """Change sets, newest first: {id, at, actor, command, source, undoes, undone_by, contacts}; only those
+    """Change sets, newest first: {id, at, actor, command, source, undoes, undone_by, contacts, author}; only those
     touching one contact with `contact_id`."""
     where, params = [], []
     if contact_id is not None:
@@ -74,12 +74,19 @@ def change_sets(conn: sqlite3.Connection, *, contact_id: int | None = None, limi
         params.append(changeset_id)
     sql = ("SELECT s.id, s.at, s.actor, s.command, s.source, s.undoes, "
            "(SELECT max(u.id) FROM changeset u WHERE u.undoes = s.id), "
-           "(SELECT count(DISTINCT contact_id) FROM contactchange c WHERE c.changeset_id = s.id) "
+           "(SELECT count(DISTINCT contact_id) FROM contactchange c WHERE c.changeset_id = s.id), s.author "
            "FROM changeset s" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.id DESC")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    keys = ("id", "at", "actor", "command", "source", "undoes", "undone_by", "contacts")
+    keys = ("id", "at", "actor", "command", "source", "undoes", "undone_by", "contacts", "author")
     return [dict(zip(keys, row, strict=True)) for row in conn.execute(sql, params)]
+
+
+def last_author(conn: sqlite3.Connection, contact_id: int) -> str | None:
+    """The author of the newest change set that touched this contact."""
+    row = conn.execute("SELECT s.author FROM contactchange c JOIN changeset s ON s.id = c.changeset_id "
+                       "WHERE c.contact_id = ? ORDER BY c.id DESC LIMIT 1", (contact_id,)).fetchone()
+    return row[0] if row else None
 
 
 def changes(conn: sqlite3.Connection, changeset_id: int, *, contact_id: int | None = None,

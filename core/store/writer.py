@@ -589,6 +589,10 @@ class Writer:
         """The changes made to a contact after the change with this id, oldest first."""
         return history.later_changes(self._conn, contact_id, after_change)
 
+    def last_author(self, contact_id: int) -> str | None:
+        """Who made the latest recorded change to this contact (None: unknown, or before migration 0009)."""
+        return history.last_author(self._conn, contact_id)
+
     def synced_revision(self, contact_id: int) -> int | None:
         """The highest revision of this contact a remote has seen (None: none has)."""
         return history.synced_revision(self._conn, contact_id)

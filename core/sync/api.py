@@ -407,7 +407,7 @@ class SyncAPI:
             NotFoundError: no such conflict; UserError: already resolved, or `both` for a deletion conflict
             or an imported card's.
         """
-        from rolo.core import import_merge
+        from rolo.core import edit_merge, import_merge
         from rolo.core.book import new_uid
 
         if take not in TAKES:
@@ -418,9 +418,11 @@ class SyncAPI:
         conflict = found[0]
         if conflict["resolved_at"]:
             raise UserError(f"conflict {conflict_id} was already resolved ({conflict['resolution']})")
-        imported = conflict["remote"] == import_merge.REMOTE  # no remote: a card of an imported file
+        # no remote: a card of an imported file, or an edit saved over another (rolo.core.edit_merge)
+        imported = conflict["remote"] in (import_merge.REMOTE, edit_merge.REMOTE)
         if imported and take == "both":
-            raise UserError(f"conflict {conflict_id} is an imported card's: there is no remote record to keep "
+            what = "an imported card's" if conflict["remote"] == import_merge.REMOTE else "between two edits"
+            raise UserError(f"conflict {conflict_id} is {what}: there is no remote record to keep "
                             "beside the contact; take local or remote")
         if imported:
             caps = import_merge.CAPS
@@ -446,7 +448,8 @@ class SyncAPI:
                     value = conflict["local"] if take == "local" else conflict["remote_value"]
                     if imported:
                         tx.save(import_merge.apply_card(record, {name: value}))
-                        outcome = f"set {name} to the imported card's value"
+                        outcome = (f"set {name} to the imported card's value" if conflict["remote"] == import_merge.REMOTE
+                                   else f"set {name} to the value of {conflict['remote_id']}")
                     else:
                         tx.save(merge.apply_local(record, {name: value}, caps))
                         outcome = f"set {name} to the {take} value; the next sync sends it to {conflict['remote']}"

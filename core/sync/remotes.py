@@ -97,8 +97,9 @@ def validate_name(name: str) -> str:
     """A remote name: a letter, then letters, digits, `_` or `-` (it is a TOML key and a keyring user)."""
     if not _NAME.match(name):
         raise UserError(f"invalid remote name {name!r}: start with a letter, then letters, digits, '_' or '-'")
-    if name == "import":  # the conflict log's name for conflicts of imported cards (rolo.core.import_merge)
-        raise UserError("the remote name 'import' is reserved (rolo conflicts uses it for imported cards)")
+    if name in ("import", "edit"):  # the conflict log's names for imported cards' and two edits' conflicts
+        raise UserError(f"the remote name {name!r} is reserved (rolo conflicts uses it for "
+                        f"{'imported cards' if name == 'import' else 'edits saved over each other'})")
     return name
 
 
