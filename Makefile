@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench soak clean
+.PHONY: demo test bench bench-scale soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP) $(ICALJS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The scale figures (#14): a million contacts, the book, search, list, import and sync sections (about an hour).
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/run.py --scale --output .bench/scale.json
 
 # Faults and load at full size (tests/chaos, tests/fuzz with ROLO_SOAK=1: 20,000-card imports, 500 drops,
 # 60 s of concurrent writes, 2,000 fuzzed inputs), then the table of what was injected and what was lost.

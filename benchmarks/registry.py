@@ -75,6 +75,7 @@ class RunContext:
 
     quick: bool
     workdir: Path
+    sync_size: int | None = None  # the sync section's book (`--sync-size`; None: its own default)
 
     def log(self, message: str) -> None:
         """Progress on stderr (stdout is for the table)."""

@@ -3,6 +3,7 @@
     python benchmarks/run.py                       # books of 10,000 and 100,000 contacts (`make bench`)
     python benchmarks/run.py --quick               # 2,000 contacts, fewer repeats: a smoke test
     python benchmarks/run.py --sizes 5k --only insert,search --profile insert
+    python benchmarks/run.py --scale               # 1,000,000 contacts (#14): `make bench-scale`, ~1 hour
 
 Each book size gets a fresh temporary folder, deleted afterwards. Progress goes to stderr, the table to
 stdout. Sections live in the modules named in SECTION_MODULES (see `registry.py` to add one).
@@ -33,6 +34,9 @@ from registry import BENCHMARKS, BIN, REPO, Benchmark, Row, RunContext, SizeCont
 SECTION_MODULES = ["book_bench", "cli_bench", "import_bench", "watch_bench", "sync_bench", "relaybook_bench", "relatecrm_bench", "relate_bench", "carddav_bench"]
 DEFAULT_SIZES = [10_000, 100_000]
 QUICK_SIZE = 2_000
+# --scale: the sections whose figures the scale issue (#14) names, at a million contacts
+SCALE_SIZE = 1_000_000
+SCALE_SECTIONS = ["insert", "search", "search command", "list command", "vcard import", "sync"]
 RESULTS = REPO / ".bench" / "results.json"
 
 
@@ -49,6 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"book sizes, comma-separated (default: {default_sizes}; 10k works too)")
     parser.add_argument("--quick", action="store_true",
                         help=f"only {QUICK_SIZE:,} contacts and fewer repeats (a smoke test)")
+    parser.add_argument("--scale", action="store_true",
+                        help=f"{SCALE_SIZE:,} contacts, the scale sections only ({', '.join(SCALE_SECTIONS)}), "
+                             f"the sync too at that size (about an hour)")
+    parser.add_argument("--sync-size", type=_size, default=None,
+                        help="contacts in the sync section's book (default 10,000; --scale: the scale size)")
     parser.add_argument("--only", type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
                         help="run only these sections (comma-separated names)")
     parser.add_argument("--profile", metavar="SECTION",
@@ -56,6 +65,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=RESULTS,
                         help=f"JSON results file (default: {RESULTS.relative_to(REPO)})")
     args = parser.parse_args(argv)
+    if args.scale:
+        args.sizes = args.sizes or [SCALE_SIZE]
+        args.only = args.only or SCALE_SECTIONS
+        args.sync_size = args.sync_size or max(args.sizes)
     if args.sizes is None:
         args.sizes = [QUICK_SIZE] if args.quick else DEFAULT_SIZES
     return args
@@ -123,7 +136,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[str]]:
     once = [b for b in selected if b.scope == "once"]
     if once:
         with tempfile.TemporaryDirectory(prefix="rolo-bench-once-") as tmp:
-            ctx = RunContext(quick=args.quick, workdir=Path(tmp))
+            ctx = RunContext(quick=args.quick, workdir=Path(tmp), sync_size=args.sync_size)
             for bench in once:
                 record(bench, ctx, None)
     return results, failed

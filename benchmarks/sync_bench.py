@@ -108,7 +108,7 @@ def sync(ctx: RunContext) -> list[Row]:
     """First push, no-op sync and a sync after 100 edits, of a 10,000-contact book with the Relm emulator."""
     from rolo.core.book import Book
 
-    size = QUICK if ctx.quick else SIZE
+    size = ctx.sync_size or (QUICK if ctx.quick else SIZE)
     ctx.log(f"sync: {size:,} contacts without organizations (the batch path alone)")
     plain = _Workspace(ctx, "sync-plain", _records(size, organizations=False))
     try:
