@@ -122,14 +122,14 @@ def test_init_creates_the_book_and_says_where_then_says_it_exists(rolo, book_pat
     assert rolo("init").stdout == f"created book {book_path}\n"
     assert rolo.json("list") == []
     assert rolo("init").stdout == f"book {book_path} already exists\n"
-    assert rolo.json("init") == {"book": str(book_path), "created": False, "schema": "0008",
+    assert rolo.json("init") == {"book": str(book_path), "created": False, "schema": "0009",
                                  "upgraded_from": None}
 
 
 def test_init_json_and_the_default_location(rolo_home):
     result = CliRunner().invoke(cli, ["init", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"book": str(rolo_home / "book.db"), "created": True, "schema": "0008",
+    assert json.loads(result.stdout) == {"book": str(rolo_home / "book.db"), "created": True, "schema": "0009",
                                          "upgraded_from": None}
     assert CliRunner().invoke(cli, ["list", "--json"]).stdout == "[]\n"
 
@@ -139,7 +139,7 @@ def test_init_upgrades_an_older_book_after_a_backup(rolo, book_path):
 
     book_path.parent.mkdir(parents=True, exist_ok=True)
     connection.upgrade(book_path, "0005")
-    assert rolo("init").stdout == (f"book {book_path} already exists; upgraded its schema from 0005 to 0008 "
+    assert rolo("init").stdout == (f"book {book_path} already exists; upgraded its schema from 0005 to 0009 "
                                    "(a backup of it is beside it)\n")
     assert [p.name.split("-")[1] for p in connection.backups(book_path)] == ["0005"]
     assert rolo.json("init")["upgraded_from"] is None
@@ -225,7 +225,7 @@ def test_a_bug_in_sql_is_still_a_traceback(tmp_path, monkeypatch):
 def test_backup_beside_the_book_with_the_migration_backups_names(rolo, book_path):
     rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
     out = rolo("backup").stdout
-    assert out.startswith(f"backed up {book_path} to {book_path}.backup-0008-")
+    assert out.startswith(f"backed up {book_path} to {book_path}.backup-0009-")
     target = Path(out.split(" to ", 1)[1].split(" (")[0])
     assert target.parent == book_path.parent
     assert [c["formatted_name"] for c in Rolo(target).json("list")] == ["Ada Lovelace"]
@@ -235,7 +235,7 @@ def test_backup_to_a_path_and_json(rolo, tmp_path):
     rolo("add", "--name", "Ada Lovelace")
     target = tmp_path / "copy.db"
     report = rolo.json("backup", str(target))
-    assert report["backup"] == str(target) and report["schema"] == "0008" and report["bytes"] > 0
+    assert report["backup"] == str(target) and report["schema"] == "0009" and report["bytes"] > 0
     assert len(Rolo(target).json("list")) == 1
     # an existing file is never overwritten; a folder gets the default name
     assert rolo.fails("backup", str(target)).startswith(f"Error: {target} already exists")

@@ -48,7 +48,7 @@ def test_a_healthy_book_is_all_ok_and_exits_0(tmp_path):
     assert {"config", "book", "integrity", "schema", "search index"} <= set(checks)
     assert all(f["status"] in ("ok", "note") for f in report["findings"])
     assert "quick_check" in checks["integrity"]["message"]
-    assert checks["schema"]["message"].startswith("0008")
+    assert checks["schema"]["message"].startswith("0009")
     assert "200 live contacts, 200 indexed" in checks["search index"]["message"]
     text = _doctor(book)
     assert text.exit_code == 0 and text.stdout.rstrip().endswith("all is well")
@@ -81,7 +81,7 @@ def test_a_damaged_book_is_a_problem_naming_the_backups(tmp_path):
     assert code == 1
     finding = _by_check(report)["integrity"]
     assert finding["status"] == "problem" and "quick_check" in finding["message"]
-    assert f"{book}.backup-0008-" in finding["fix"]
+    assert f"{book}.backup-0009-" in finding["fix"]
     text = _doctor(book)
     assert text.exit_code == 1 and "PROBLEM" in text.stdout
 

@@ -36,7 +36,7 @@ def test_book_at_0001_is_upgraded_on_open_with_data_kept_and_a_backup(tmp_path):
         book.add(ContactRecord(uid="u-2", formatted_name="Grace", emails=[EmailEntry("g@example.com")]))
 
     db = sqlite3.connect(path)
-    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == storage.SCHEMA_HEAD == "0008"
+    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == storage.SCHEMA_HEAD == "0009"
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"sync_link", "sync_state", "sync_run", "sync_conflict"} <= tables
     (backup,) = tmp_path.glob("old.db.backup-0001-*")
