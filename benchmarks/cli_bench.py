@@ -27,7 +27,9 @@ def search_command(ctx: SizeContext) -> list[Row]:
         json.loads(result.stdout)  # it printed JSON, not an error
         times.append(elapsed)
     return [
-        Row(f"rolo search --json p50 ({len(times)} queries)", median(times), "s", at_most(0.25)),
+        # #9 set 0.25 s; #14 asks 0.15 s at a million contacts
+        Row(f"rolo search --json p50 ({len(times)} queries)", median(times), "s",
+            at_most(0.15 if ctx.size >= 1_000_000 else 0.25)),
         Row("rolo search --json p95", percentile(times, 95), "s"),
     ]
 
