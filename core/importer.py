@@ -133,26 +133,26 @@ def _refuse_uid_reuse(results: Iterator[CardResult]) -> Iterator[CardResult]:
     """Refuse a card whose UID an earlier, different card of the same file has. Both would be one contact,
     the later card silently replacing the earlier one, and every re-import of the file would flip between
     them. An identical card again is harmless (it comes back unchanged) and goes through."""
-    # One entry per card of a file, kept compact (a 100k-card file holds 100k of them): the UID's 128-bit
-    # digest as key, and the card's number and 64 bits of its hash packed in one int.
-    seen: dict[bytes, int] = {}
+    from rolo.core.store.scratch import FirstSeen
+
+    seen = FirstSeen()
     source = None
-    for result in results:
-        if result.source != source:
-            seen, source = {}, result.source
-        if result.record is not None:
-            uid = result.record.uid
-            key = hashlib.blake2b(uid.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-            packed = result.index << 64 | int(result.source_hash[:16], 16)
-            first = seen.setdefault(key, packed)
-            if first & _LOW64 != packed & _LOW64:
-                result = replace(result, record=None, error=(
-                    f"UID {uid} again (card {first >> 64} has it, with other values): not imported, as one UID "
-                    f"is one contact; give this card a UID of its own"))
-        yield result
-
-
-_LOW64 = (1 << 64) - 1
+    try:
+        for result in results:
+            if result.source != source:
+                seen.clear()
+                source = result.source
+            if result.record is not None:
+                uid = result.record.uid
+                key = hashlib.blake2b(uid.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                first = seen.first(key, result.index, int(result.source_hash[:16], 16))
+                if first is not None:
+                    result = replace(result, record=None, error=(
+                        f"UID {uid} again (card {first} has it, with other values): not imported, as one UID "
+                        f"is one contact; give this card a UID of its own"))
+            yield result
+    finally:
+        seen.close()
 
 
 def _import_batch(tx: Any, batch: list[CardResult], report: ImportReport, sources: dict[str, str],
