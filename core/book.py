@@ -522,12 +522,17 @@ class Book(PersonalCRM):
     # -- the file itself: rolo init, rolo backup (issue 11) ----------------------------------------------------
     def exists(self) -> bool:
         """Whether the book file is there (a read of a missing book may be refused: see connection.py)."""
-        return connection.is_book_file(connection.book_path(self.location))
+        return connection.book_exists(self.location)
 
     def create(self) -> tuple[Path, bool, str | None]:
         """Create the book file if it does not exist, or upgrade an older one (after a backup beside it).
         Returns its path, whether it was created, and the schema it was upgraded from (None: none)."""
         return connection.create_book(self.location)
+
+    @property
+    def on_server(self) -> bool:
+        """Whether the book is a PostgreSQL database (a team book) rather than a file."""
+        return connection.postgres.is_postgres(self.location)
 
     def backup(self, target: str | Path | None = None, *, before_merge: bool = False) -> connection.BackupMade:
         """Copy the book with SQLite's online backup API (consistent while other processes write) to `target`

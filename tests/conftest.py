@@ -1,8 +1,13 @@
-"""Shared fixtures: a real book file in tmp_path, a CLI runner bound to it, an isolated ROLO_HOME."""
+"""Shared fixtures: a real book file in tmp_path, a CLI runner bound to it, an isolated ROLO_HOME.
+
+With `ROLO_TEST_ENGINE=postgresql` the `book_path` of every test is a new database of a real PostgreSQL
+server instead (tests/pgserver.py), and tests marked `sqlite_only` are skipped with their reason.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -15,6 +20,7 @@ from rolo.adapters.relm.emulator import RelmEmulator
 from rolo.core.book import Book
 from rolo.core.cli import cli
 
+ENGINE = os.environ.get("ROLO_TEST_ENGINE", "sqlite")
 REPO = Path(__file__).resolve().parent.parent
 SHARED_VCARDS = REPO.parent / "shared" / "vcards"
 SAMPLE_BOOK = REPO / "sample_book"
@@ -31,8 +37,36 @@ def rolo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, skip the tests about the book file itself, each saying why."""
+    if ENGINE != "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "about the SQLite book file"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """This test process's PostgreSQL cluster (ROLO_TEST_ENGINE=postgresql only)."""
+    from pgserver import PgCluster
+
+    cluster = PgCluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def book_path(tmp_path: Path) -> Path:
+def book_path(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """Where the test's book is: tmp_path/book.db, or on PostgreSQL a new database (its URL)."""
+    if ENGINE == "postgresql":
+        from pgserver import PgBookLocation
+
+        return PgBookLocation(request.getfixturevalue("pg_cluster").new_book(), tmp_path)  # type: ignore[return-value]
     return tmp_path / "book.db"
 
 

@@ -76,7 +76,8 @@ def merge(env: Env, keep: str, others: tuple[str, ...], dry_run: bool, as_json: 
             raise UserError("nothing merged", hint="rerun with --yes to merge and let the next sync delete them")
     made = None
     ids = [env.book.resolve(ref) for ref in (keep, *others)]
-    if not dry_run and not no_backup and len(set(ids)) == len(ids):  # else the merge refuses: no copy needed
+    # a PostgreSQL book is the server's to back up (pg_dump); the merge is one transaction, and undoable
+    if not dry_run and not no_backup and len(set(ids)) == len(ids) and not env.book.on_server:
         made = env.book.backup(before_merge=True)
         if not as_json:
             click.echo(f"backed up the book to {made.backup}")

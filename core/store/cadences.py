@@ -75,10 +75,10 @@ def candidates(conn: sqlite3.Connection, label: str | None = None) -> list[Candi
     """Each live contact a cadence applies to (only those carrying `label`, when given): its own cadence
     if it has one, else the shortest of its labels' (ties: the label first by name)."""
     rows = conn.execute(
-        "SELECT c.id, k.every_days, NULL, MAX(k.created_at, c.created_at), " + LAST_CONTACTED + " "
+        "SELECT c.id, k.every_days, NULL, CASE WHEN k.created_at > c.created_at THEN k.created_at ELSE c.created_at END, " + LAST_CONTACTED + " "
         "FROM keepintouch k JOIN contact c ON c.id = k.contact_id WHERE c.deleted_at IS NULL "
         "UNION ALL "
-        "SELECT c.id, k.every_days, l.name, MAX(k.created_at, c.created_at), " + LAST_CONTACTED + " "
+        "SELECT c.id, k.every_days, l.name, CASE WHEN k.created_at > c.created_at THEN k.created_at ELSE c.created_at END, " + LAST_CONTACTED + " "
         "FROM keepintouch k JOIN label l ON l.id = k.label_id JOIN contactlabel cl ON cl.label_id = k.label_id "
         "JOIN contact c ON c.id = cl.contact_id WHERE c.deleted_at IS NULL "
         "AND c.id NOT IN (SELECT contact_id FROM keepintouch WHERE contact_id IS NOT NULL) "

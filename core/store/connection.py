@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rolo.core.errors import BookError
+from rolo.core.store import postgres
 
 # The newest migration this program knows; a test checks it against the migrations folder.
 SCHEMA_HEAD = "0009"
@@ -49,12 +50,15 @@ MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def book_path(location: str) -> Path:
-    """The SQLite file behind a path or a `sqlite:///` URL; other engines are refused for now."""
+    """The SQLite file behind a path or a `sqlite:///` URL (a PostgreSQL book has none: `is_postgres`)."""
     if "://" not in location:
         return Path(location).expanduser()
     scheme, _, rest = location.partition("://")
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise BookError(f"book {postgres.shown(location)} is a PostgreSQL database, not a file")
     if scheme not in ("sqlite", "sqlite+pysqlite"):
-        raise BookError(f"unsupported book URL {location!r}: only sqlite:///PATH books are supported")
+        raise BookError(f"unsupported book URL {location!r}: a book is a path, a sqlite:///PATH URL or a "
+                        "postgresql://USER@HOST/DATABASE URL")
     if not rest.startswith("/") or rest in ("/", "/:memory:"):
         raise BookError(f"book URL {location!r} must name a file, as sqlite:///relative or sqlite:////absolute")
     return Path(rest[1:]).expanduser()
@@ -77,6 +81,17 @@ def allow_creating_reads(token: Token[bool]) -> None:
         _READS_CREATE.reset(token)
     except ValueError:  # made in another context: that context ends with it
         pass
+
+
+def book_exists(location: str) -> bool:
+    """Whether the book is there: a non-empty file, or a PostgreSQL database holding a rolo schema."""
+    if postgres.is_postgres(location):
+        conn = postgres.PgConnection(location)
+        try:
+            return _pg_revision(conn) is not None
+        finally:
+            conn.close()
+    return is_book_file(book_path(location))
 
 
 def is_book_file(path: Path) -> bool:
@@ -344,6 +359,10 @@ def backup_book(location: str, target: str | os.PathLike[str] | None = None, *, 
         BookError: no book there, a target that exists or whose folder does not, or a damaged book (a copy
             that fails quick_check is kept all the same: it is what could be read).
     """
+    if postgres.is_postgres(location):
+        raise BookError(f"book {postgres.shown(location)} is a PostgreSQL database: back it up with the server's "
+                        "tools", hint="pg_dump -Fc DATABASE > rolo.dump (pg_restore brings it back), or copy it to a "
+                                      "file with rolo book copy")
     path = book_path(location)
     if not is_book_file(path):
         raise missing_book_error(location)
@@ -392,9 +411,18 @@ def backup_book(location: str, target: str | os.PathLike[str] | None = None, *, 
     return BackupMade(path.absolute(), dest.absolute(), dest.stat().st_size, revision)
 
 
-def create_book(location: str) -> tuple[Path, bool, str | None]:
+def create_book(location: str) -> tuple[Path | str, bool, str | None]:
     """Create the book if it does not exist, or upgrade an older one (after a backup): `rolo init`. Returns
-    its path, whether it was created, and the schema it had before (None: created, or already current)."""
+    its path (a PostgreSQL book: its URL without a password), whether it was created, and the schema it had
+    before (None: created, or already current)."""
+    if postgres.is_postgres(location):
+        conn = postgres.PgConnection(location)
+        try:
+            before = _pg_revision(conn)
+        finally:
+            conn.close()
+        _ensure_pg_schema(location)
+        return postgres.shown(location), before is None, before if before not in (None, SCHEMA_HEAD) else None
     path = book_path(location).absolute()
     existed = is_book_file(path)
     before = None
@@ -452,6 +480,9 @@ def upgrade(path: Path, revision: str = "head") -> None:
 
 def write_connection(location: str) -> sqlite3.Connection:
     """A connection for writing, schema ensured; start each transaction with `begin_write()`."""
+    if postgres.is_postgres(location):
+        _ensure_pg_schema(location)
+        return postgres.PgConnection(location)  # type: ignore[return-value]
     path = book_path(location)
     if not is_book_file(path):
         _refuse_url_mistake(location)
@@ -467,6 +498,60 @@ def write_connection(location: str) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _pg_revision(conn: postgres.PgConnection) -> str | None:
+    """The schema revision of a PostgreSQL book; None when the database has no rolo schema yet."""
+    found = conn.execute("SELECT to_regclass('alembic_version')").fetchone()
+    if not found or found[0] is None:
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row[0] if row else None
+
+
+def _ensure_pg_schema(location: str) -> None:
+    """Create or upgrade a PostgreSQL book. DDL is transactional there, so a failed migration leaves the
+    database as it was (no backup copy needed); a book newer than rolo is refused."""
+    conn = postgres.PgConnection(location)
+    try:
+        revision = _pg_revision(conn)
+        if revision == SCHEMA_HEAD:
+            return
+        if revision is None:
+            tables = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                                  "current_schema()").fetchone()[0]
+            if tables:
+                raise BookError(f"{postgres.shown(location)} is not a rolo book (it has tables but no rolo "
+                                "schema version)", hint="give rolo a database of its own")
+        elif revision not in KNOWN_REVISIONS:
+            raise BookError(f"book {postgres.shown(location)} has schema {revision}, newer than this rolo "
+                            "understands", hint="upgrade rolo to open it")
+    finally:
+        conn.close()
+    _upgrade_pg(location)
+
+
+def _upgrade_pg(location: str, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres.sqlalchemy_url(location))
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as conn:
+            # one migrator at a time, and writers wait: the same lock as every write transaction
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({postgres.WRITE_LOCK})"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    except Exception as exc:
+        if type(exc).__module__.startswith(("sqlalchemy", "psycopg")):
+            raise BookError(f"cannot create or upgrade book {postgres.shown(location)}: "
+                            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}") from None
+        raise
+    finally:
+        engine.dispose()
 
 
 def _check_today(conn: sqlite3.Connection, path: Path) -> None:
@@ -501,6 +586,17 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def read_connection(location: str) -> sqlite3.Connection:
     """A plain sqlite3 connection for reading (autocommit; wrap multi-query reads in BEGIN/COMMIT)."""
+    if postgres.is_postgres(location):
+        conn = postgres.PgConnection(location)
+        revision = _pg_revision(conn)
+        if revision == SCHEMA_HEAD:
+            return conn  # type: ignore[return-value]
+        conn.close()
+        if revision is None and not _READS_CREATE.get():
+            raise BookError(f"no book in {postgres.shown(location)} (the database has no rolo schema)",
+                            hint=_CREATE_HINT)
+        _ensure_pg_schema(location)
+        return postgres.PgConnection(location)  # type: ignore[return-value]
     path = book_path(location)
     if not is_book_file(path):
         if not _READS_CREATE.get():

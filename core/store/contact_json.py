@@ -8,10 +8,12 @@ faster. The shape is the contract of `to_json` (same keys, same values; compact 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 
-from rolo.core.store.reader import LAST_CONTACTED, live_filter
+from rolo.core.store.postgres import dialect
+from rolo.core.store.reader import LAST_CONTACTED, live_filter, stream_live_contacts
 
 _TRUE_FALSE = "json(CASE WHEN {} THEN 'true' ELSE 'false' END)"
 # A list of child objects in `position` order. SQLite 3.40 has no ORDER BY inside an aggregate, and an
@@ -83,6 +85,10 @@ def _object(conn: sqlite3.Connection) -> str:
 def live_contacts_json(conn: sqlite3.Connection, *, label: str | None = None, sort: str = "name"
                        ) -> Iterator[str]:
     """Each live contact (with a label, if given) as the text of its JSON object, in listing order."""
+    if dialect(conn) == "postgresql":  # not built by the server yet: the Python path, the same objects
+        for record in stream_live_contacts(conn, label=label, sort=sort):
+            yield json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
+        return
     where, params, order = live_filter(label, sort)
     # The objects are built in row order (each child table read in step) and then sorted: in memory, the
     # sort takes a third of the time it takes through temporary files (about 60 MB for 100,000 contacts).

@@ -65,6 +65,13 @@ def open_session(location: str | Path) -> Session:
     `close()`, `commit()` or `rollback()`; close it when done (`with open_session(path) as session:`), since
     an open read keeps SQLite from recycling the write-ahead log.
     """
+    if connection.postgres.is_postgres(str(location)):
+        connection.write_connection(str(location)).close()  # created or upgraded first
+        # one snapshot per session, and nothing written through it (as SQLite's query_only)
+        engine = create_engine(connection.postgres.sqlalchemy_url(str(location)), poolclass=NullPool,
+                               isolation_level="REPEATABLE READ",
+                               connect_args={"options": "-c default_transaction_read_only=on"})
+        return Session(engine, autoflush=False)
     path = connection.book_path(str(location))
     connection.ensure_schema(path)
     # NullPool: closing the session closes its SQLite connection; no pool outlives it.

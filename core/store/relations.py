@@ -33,7 +33,7 @@ def linked(conn: sqlite3.Connection, uids: list[str]) -> dict[str, Linked]:
             # a live contact first; else the one a merge put in the place of this uid, rather than the merged one
             "SELECT id, deleted_at FROM (SELECT id, deleted_at, 0 AS merged FROM contact WHERE uid IN (?, ?) "
             "UNION ALL SELECT c.id, c.deleted_at, 1 FROM contactalias a JOIN contact c ON c.id = a.contact_id "
-            "WHERE a.uid IN (?, ?)) ORDER BY deleted_at IS NOT NULL, merged DESC LIMIT 1", (*forms, *forms)
+            "WHERE a.uid IN (?, ?)) AS found ORDER BY deleted_at IS NOT NULL, merged DESC LIMIT 1", (*forms, *forms)
         ).fetchone()
         if row:
             (record,) = reader.load_contacts(conn, [row[0]])

@@ -1,18 +1,32 @@
-"""The search index: one SQLite FTS5 row per live contact, and the queries over it.
+"""The search index: one row per live contact, and the queries over it.
 
-The index is a plain FTS5 table keyed by the contact's row id and kept current by `reindex`, which the
-writer calls inside each write transaction (a contact's text spans seven tables and its notes log, so
-triggers would not do). The query language is `rolo.core.search`.
+On SQLite the index is a plain FTS5 table keyed by the contact's row id; on PostgreSQL a table of the same
+name and columns whose generated `doc` is a weighted `tsvector` (migration 0001). Either is kept current by
+`reindex`, which the writer calls inside each write transaction (a contact's text spans seven tables and its
+notes log, so triggers would not do). The query language is `rolo.core.search`; it speaks FTS5, which
+`_pg_query` reads back into PostgreSQL's terms:
+
+- the columns hold each text's words split and folded as FTS5's `unicode61 remove_diacritics 2` tokenizer
+  does (letters and digits, lower case, accents off), so both engines see the same words;
+- a term `"w1 w2"*` (a phrase, its last word a prefix) is the tsquery `w1 <-> w2:*`; `col : term` also
+  requires the term in that column; `( a OR b )` is `(a | b)`;
+- ranking is `ts_rank` over the weights (name A; nickname, email, phone B; org, title, labels C; notes and
+  custom fields D), then the sort key, as FTS5's bm25 weights put the name first;
+- custom-field filters are the same `LIKE 'value%'`, as `ILIKE` (SQLite's LIKE ignores ASCII case), served
+  by a `pg_trgm` index.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
 from rolo.core.phones import search_digits
 from rolo.core.record import ContactRecord
+from rolo.core.store.postgres import dialect
 
 # The index's columns (qualifiers of the query language name them: rolo.core.search.QUALIFIERS).
 COLUMNS = ("name", "nickname", "org", "title", "email", "phone", "notes", "labels", "fields")
@@ -58,10 +72,11 @@ def reindex(conn: sqlite3.Connection, records: Iterable[ContactRecord]) -> None:
         ):
             notes[cid].append(body)
     conn.executemany("DELETE FROM contact_fts WHERE rowid = ?", [(i,) for i in ids])
+    documents = [(r.id, *_document(r, notes[r.id])) for r in records]  # type: ignore[index]
+    if dialect(conn) == "postgresql":
+        documents = [(d[0], *(_words(text) for text in d[1:])) for d in documents]
     conn.executemany(
-        f"INSERT INTO contact_fts (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
-        [(r.id, *_document(r, notes[r.id])) for r in records],  # type: ignore[index]
-    )
+        f"INSERT INTO contact_fts (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})", documents)
 
 
 def unindex(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
@@ -84,6 +99,8 @@ def search_ids(conn: sqlite3.Connection, query: str, region: str, limit: int | N
         )
         params += [key, escaped + "%"]
     limit_sql = f" LIMIT {int(limit)}" if limit else ""
+    if dialect(conn) == "postgresql":
+        return _pg_search(conn, parsed.fts, where, params, limit_sql)
     if parsed.fts and not parsed.field_filters and limit:
         # Rank inside the index first and join only the best few to `contact`: broad queries (a label, a
         # two-letter prefix) match thousands of rows, and scoring + joining them all dominated p95.
@@ -105,3 +122,57 @@ def search_ids(conn: sqlite3.Connection, query: str, region: str, limit: int | N
         sql = f"SELECT c.id FROM contact c WHERE {' AND '.join(where)} ORDER BY c.sort_key{limit_sql}"
     return [row[0] for row in conn.execute(sql, params)]
 
+
+# -- PostgreSQL (see the module docstring) -------------------------------------------------------------------
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_TERM = re.compile(r'^(?:(\w+) : )?(.*)$', re.S)
+_PHRASE = re.compile(r'"([^"]*)"(\*?)')
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, as FTS5's unicode61 tokenizer with remove_diacritics 2."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _words(text: str) -> str:
+    """A text as the words FTS5 would index, space-separated."""
+    return " ".join(_TOKEN.findall(_fold(text or "")))
+
+
+def _tsquery(expr: str) -> str:
+    """One FTS5 term of `rolo.core.search` (`"w1 w2"*`, or `( "a"* OR "b"* )`) as tsquery text."""
+    alternatives = []
+    for words, star in _PHRASE.findall(expr):
+        tokens = _TOKEN.findall(_fold(words))
+        if not tokens:
+            continue
+        tokens = [t.replace("'", "") for t in tokens]
+        if star:
+            tokens[-1] += ":*"
+        alternatives.append(" <-> ".join(tokens))
+    return "(" + " | ".join(alternatives) + ")" if alternatives else ""
+
+
+def _pg_search(conn: sqlite3.Connection, fts: list[str], where: list[str], params: list[object],
+               limit_sql: str) -> list[int]:
+    where = [w.replace("fv.value LIKE ? ESCAPE", "fv.value ILIKE ? ESCAPE") for w in where]
+    if not fts:
+        sql = f"SELECT c.id FROM contact c WHERE {' AND '.join(where)} ORDER BY c.sort_key{limit_sql}"
+        return [row[0] for row in conn.execute(sql, params)]
+    whole, per_column, column_params = [], [], []
+    for term in fts:
+        column, expr = _TERM.match(term).groups()  # type: ignore[union-attr]
+        query = _tsquery(expr)
+        if not query:
+            continue
+        whole.append(query)
+        if column in COLUMNS:
+            per_column.append(f"to_tsvector('simple', coalesce(f.{column}, '')) @@ to_tsquery('simple', ?)")
+            column_params.append(query)
+    if not whole:
+        return []
+    sql = (f"SELECT c.id FROM contact_fts f JOIN contact c ON c.id = f.rowid, to_tsquery('simple', ?) q "
+           f"WHERE f.doc @@ q AND {' AND '.join([*per_column, *where])} "
+           f"ORDER BY ts_rank(f.doc, q) DESC, c.sort_key{limit_sql}")
+    return [row[0] for row in conn.execute(sql, [" & ".join(whole), *column_params, *params])]

@@ -336,7 +336,7 @@ class Writer:
         return (
             r.kind, r.formatted_name, r.prefix, r.given_name, r.additional_names, r.family_name, r.suffix,
             r.nickname, self._org_id(r.organization), r.department, r.title, r.birthday, r.notes,
-            int(r.starred), r.photo, r.photo_type, sort_key(r),
+            bool(r.starred), r.photo, r.photo_type, sort_key(r),
         )
 
     def _insert_children(self, records: list[ContactRecord]) -> None:
@@ -345,11 +345,11 @@ class Writer:
         related: list[tuple[Any, ...]] = []
         for r in records:
             cid = r.id
-            emails += [(cid, i, e.address.strip(), email_key(e.address), e.label, int(e.primary))
+            emails += [(cid, i, e.address.strip(), email_key(e.address), e.label, bool(e.primary))
                        for i, e in enumerate(r.emails)]
-            phones += [(cid, i, p.number.strip(), p.e164, p.label, int(p.primary)) for i, p in enumerate(r.phones)]
+            phones += [(cid, i, p.number.strip(), p.e164, p.label, bool(p.primary)) for i, p in enumerate(r.phones)]
             addresses += [(cid, i, a.label, a.po_box, a.extended, a.street, a.locality, a.region, a.postal_code,
-                           a.country, int(a.primary)) for i, a in enumerate(r.addresses)]
+                           a.country, bool(a.primary)) for i, a in enumerate(r.addresses)]
             urls += [(cid, i, u.url, u.label) for i, u in enumerate(r.urls)]
             labels += [(cid, self._label_id(name)) for name in r.labels]
             for name, value in r.custom_fields.items():
@@ -426,8 +426,8 @@ class Writer:
         for contact_id, body, at, key, *rest in entries:
             kind, local_only = (rest[0], bool(rest[1])) if rest else (None, False)
             cursor = self._conn.execute(
-                "INSERT OR IGNORE INTO note (contact_id, created_at, body, source_key, kind, local_only) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO note (contact_id, created_at, body, source_key, kind, local_only) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (contact_id, at or now, body, key, kind, local_only),
             )
             if cursor.rowcount:
@@ -479,8 +479,8 @@ class Writer:
             )
         else:  # renaming onto an existing label merges the two
             self._conn.execute(
-                "INSERT OR IGNORE INTO contactlabel (contact_id, label_id) "
-                "SELECT contact_id, ? FROM contactlabel WHERE label_id = ?", (target[0], old_id)
+                "INSERT INTO contactlabel (contact_id, label_id) "
+                "SELECT contact_id, ? FROM contactlabel WHERE label_id = ? ON CONFLICT DO NOTHING", (target[0], old_id)
             )
             self._conn.execute("DELETE FROM label WHERE id = ?", (old_id,))
             old_id = target[0]
@@ -518,7 +518,7 @@ class Writer:
             "INSERT INTO fielddef (name, name_key, type, options, multiple, created_at, local_only) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (definition.name, field_key(definition.name), definition.type, json.dumps(options),
-             int(definition.multiple), utc_now(), int(definition.local_only)),
+             bool(definition.multiple), utc_now(), bool(definition.local_only)),
         )
         self._defs = None
         return definition
@@ -528,7 +528,7 @@ class Writer:
         found = self.definitions.get(field_key(name))
         if found is None:
             raise NotFoundError(f"no custom field named {name!r}", hint="rolo field list shows them")
-        self._conn.execute("UPDATE fielddef SET local_only = ? WHERE id = ?", (int(local_only), found[0]))
+        self._conn.execute("UPDATE fielddef SET local_only = ? WHERE id = ?", (bool(local_only), found[0]))
         self._defs = None
         definition = found[1]
         return FieldDefinition(definition.name, definition.type, list(definition.options), definition.multiple,
@@ -645,9 +645,11 @@ class Writer:
             # back) takes the entry's key: once its text is edited here, the old text in the file is still
             # known by that key and does not come back as a new entry.
             self._conn.executemany(
-                "UPDATE OR IGNORE note SET source_key = ? WHERE id = (SELECT id FROM note WHERE contact_id = ? "
-                "AND created_at = ? AND body = ? AND source_key IS NULL ORDER BY id LIMIT 1)",
-                [(e.source, contact_id, e.at, e.text) for e in items if e.source and (e.at, e.text) in present],
+                "UPDATE note SET source_key = ? WHERE id = (SELECT id FROM note WHERE contact_id = ? "
+                "AND created_at = ? AND body = ? AND source_key IS NULL ORDER BY id LIMIT 1) "
+                "AND NOT EXISTS (SELECT 1 FROM note k WHERE k.contact_id = ? AND k.source_key = ?)",
+                [(e.source, contact_id, e.at, e.text, contact_id, e.source) for e in items
+                 if e.source and (e.at, e.text) in present],
             )
         return self.add_notes(rows) if rows else 0
 

@@ -56,6 +56,7 @@ def test_the_merge_covers_every_field_of_the_book():
     assert {"photo", "photo_type", "extras", "custom_fields", "labels", "starred", "kind"} <= CAPS.fields
 
 
+@pytest.mark.sqlite_only("traces the statements through sqlite3's trace callback")
 def test_a_first_import_into_an_empty_book_looks_up_nothing_per_card(book, tmp_path, monkeypatch):
     cards = 1_200
     path = tmp_path / "many.vcf"

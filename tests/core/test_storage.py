@@ -36,10 +36,15 @@ def test_book_option_env_and_sqlite_url_pick_the_file(tmp_path, monkeypatch):
     assert runner.invoke(cli, ["--book", f"sqlite:///{target}", "add", "--name", "Url Person"]).exit_code == 0
     monkeypatch.setenv("ROLO_BOOK", str(target))
     assert "Url Person" in runner.invoke(cli, ["list"]).stdout
-    result = runner.invoke(cli, ["--book", "postgresql://host/db", "list"])
-    assert result.exit_code == 1 and "only sqlite:///PATH books are supported" in result.stderr
+    result = runner.invoke(cli, ["--book", "mysql://host/db", "list"])
+    assert result.exit_code == 1 and "a book is a path, a sqlite:///PATH URL or a postgresql://" in result.stderr
+    # a PostgreSQL book whose server is not there: one line naming the book (no password) and the reason
+    result = runner.invoke(cli, ["--book", "postgresql://ada:secret@127.0.0.1:1/db", "list"])
+    assert result.exit_code == 1 and "cannot open book postgresql://ada:***@127.0.0.1:1/db" in result.stderr
+    assert "secret" not in result.stderr
 
 
+@pytest.mark.sqlite_only("SQLite's pragmas")
 def test_connections_enforce_foreign_keys_and_busy_timeout(book):
     assert book.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert book.db.execute("PRAGMA busy_timeout").fetchone()[0] == storage.BUSY_TIMEOUT_MS
@@ -58,6 +63,7 @@ def test_schema_head_is_the_newest_migration():
     assert {rev.revision for rev in script.walk_revisions()} == set(storage.KNOWN_REVISIONS)
 
 
+@pytest.mark.sqlite_only("edits the file with sqlite3 (the PostgreSQL refusal: tests/core/test_postgres.py)")
 def test_book_newer_than_the_program_is_refused(book_path, rolo):
     rolo("init")
     db = sqlite3.connect(book_path)
