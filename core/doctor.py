@@ -41,7 +41,7 @@ class Finding:
 class Diagnosis:
     """Every finding, and where the book and config are."""
 
-    book: Path | None
+    book: Path | str | None  # a file, or a PostgreSQL book's URL (no password)
     config: Path | None
     findings: list[Finding] = field(default_factory=list)
 
@@ -80,7 +80,8 @@ def diagnose(book_option: str | None, config_option: str | None, *, full: bool =
                                           "(see above)", "fix the config, or name the book with --book"))
     else:
         try:
-            diagnosis.book = connection.book_path(location).absolute()
+            diagnosis.book = (connection.postgres.shown(location) if connection.postgres.is_postgres(location)
+                              else connection.book_path(location).absolute())
         except RoloError:
             pass  # an unsupported URL: _book_findings says so
         region = config.default_region if config is not None else None
@@ -112,6 +113,8 @@ def _config_findings(option: str | None) -> tuple[Config | None, list[Finding], 
 
 # -- the book -------------------------------------------------------------------------------------------------------
 def _book_findings(location: str, *, full: bool, region: str | None = None) -> list[Finding]:
+    if connection.postgres.is_postgres(location):
+        return _server_book_findings(location, region)
     try:
         path = connection.book_path(location).absolute()
     except RoloError as exc:
@@ -134,6 +137,28 @@ def _book_findings(location: str, *, full: bool, region: str | None = None) -> l
     finally:
         conn.close()
     found.append(_backups(path))
+    return found
+
+
+def _server_book_findings(location: str, region: str | None) -> list[Finding]:
+    """A PostgreSQL book: reachable, its schema and search index, its phones. The server keeps its own
+    storage sound (checksums, the WAL) and its backups are pg_dump's: nothing of SQLite's to check."""
+    shown = connection.postgres.shown(location)
+    try:
+        conn = connection.postgres.PgConnection(location)
+    except RoloError as exc:
+        return [Finding("book", PROBLEM, str(exc), exc.hint)]
+    try:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        found = [Finding("book", OK, f"{shown} (PostgreSQL {version}, {size / 1e6:.1f} MB)")]
+        found += _schema_and_index(conn, shown)  # type: ignore[arg-type]
+        if region and not any(f.status == PROBLEM for f in found):
+            found += _phone_findings(conn, region)  # type: ignore[arg-type]
+    finally:
+        conn.close()
+    found.append(Finding("backups", NOTE, "a PostgreSQL book is backed up by the server's tools",
+                         "pg_dump -Fc DATABASE > rolo.dump, or rolo book copy BOOK backup.db"))
     return found
 
 
@@ -181,7 +206,8 @@ def _schema_and_index(conn: sqlite3.Connection, path: Path) -> list[Finding]:
                                 "rolo doctor --reindex rebuilds it")]
     counts = f"{report.live} live contacts, {report.indexed} indexed ({report.trashed} in the trash)"
     if report.ok:
-        return [*found, Finding("search index", OK, f"{counts}; FTS5 integrity-check: ok")]
+        checked = "" if isinstance(path, str) else "; FTS5 integrity-check: ok"
+        return [*found, Finding("search index", OK, f"{counts}{checked}")]
     wrong = []
     if report.missing:
         wrong.append(f"{report.missing} live contact{' is' if report.missing == 1 else 's are'} not in the "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker is not None:
             reason = marker.args[0] if marker.args else "about the SQLite book file"
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+def raw_db(location: object) -> sqlite3.Connection:
+    """The book's database opened directly, to look at its tables (either engine: the store's PostgreSQL
+    connection takes the same `?` statements). Use as `with raw_db(path) as db:` or `raw_db(path).execute()`."""
+    if ENGINE == "postgresql":
+        from rolo.core.store.postgres import PgConnection
+
+        return PgConnection(str(location))  # type: ignore[return-value]
+    return sqlite3.connect(location)  # type: ignore[arg-type]
+
+
+def book_bytes(location: object) -> bytes:
+    """Everything the book holds, as bytes, to look for what must never be in it (a token): the file and
+    its write-ahead log, or on PostgreSQL a `pg_dump` of the database."""
+    if ENGINE == "postgresql":
+        import subprocess
+
+        from pgserver import binaries
+
+        dump = subprocess.run([str(binaries() / "pg_dump"), str(location)], check=True,  # type: ignore[operator]
+                              capture_output=True).stdout
+        # sequences are not transactional: a rolled-back insert still moves one on, which is no data
+        return b"".join(line for line in dump.splitlines(keepends=True)
+                        if not line.startswith(b"SELECT pg_catalog.setval("))
+    book = Path(location)  # type: ignore[arg-type]
+    return b"".join(p.read_bytes() for p in [book, *book.parent.glob(book.name + "-*")] if p.is_file())
 
 
 @pytest.fixture(scope="session")

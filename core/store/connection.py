@@ -121,6 +121,9 @@ def _url_mistake(location: str) -> tuple[Path, Path] | None:
 
 def missing_book_error(location: str) -> BookError:
     """The error for a book a read needs and does not find: the path, and what to do."""
+    if postgres.is_postgres(location):
+        return BookError(f"no book in {postgres.shown(location)} (the database has no rolo schema)",
+                         hint=_CREATE_HINT)
     path = book_path(location)
     shown = path.absolute()
     mistake = _url_mistake(location)

@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from rolo.core.store import connection, reader, search
+from rolo.core.store.postgres import dialect
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ def check(conn: sqlite3.Connection, *, full: bool = False) -> list[str]:
 
 def revision(conn: sqlite3.Connection) -> tuple[str | None, bool]:
     """The book's schema revision (None: none) and whether it has any tables at all."""
+    if dialect(conn) == "postgresql":
+        tables = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                              "current_schema()").fetchone()[0]
+        if not tables:
+            return None, False
+        if conn.execute("SELECT to_regclass('alembic_version')").fetchone()[0] is None:
+            return None, True
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return (row[0] if row else None), True
     tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
     if not tables:
         return None, False
@@ -61,6 +71,8 @@ def index_report(conn: sqlite3.Connection) -> IndexReport:
         "SELECT count(*) FROM contact_fts f WHERE NOT EXISTS "
         "(SELECT 1 FROM contact c WHERE c.id = f.rowid AND c.deleted_at IS NULL)").fetchone()[0]
     problem = None
+    if dialect(conn) == "postgresql":  # a plain table: the counts are the whole check
+        return IndexReport(live, trashed, indexed, missing, orphans, None)
     conn.execute("BEGIN")
     try:
         conn.execute("INSERT INTO contact_fts (contact_fts) VALUES ('integrity-check')")
@@ -74,7 +86,7 @@ def index_report(conn: sqlite3.Connection) -> IndexReport:
 def rebuild_index(location: str) -> int:
     """Rebuild the search index from the contacts, in one write transaction; returns the contacts indexed.
     A missing book is an error (this never creates one)."""
-    if not connection.is_book_file(connection.book_path(location)):
+    if not connection.book_exists(location):
         raise connection.missing_book_error(location)
     conn = connection.write_connection(location)
     try:
@@ -85,9 +97,9 @@ def rebuild_index(location: str) -> int:
             for start in range(0, len(ids), 1000):
                 search.reindex(conn, reader.load_contacts(conn, ids[start : start + 1000]))
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.rollback()
             raise
-        conn.execute("COMMIT")
+        conn.commit()
     finally:
         conn.close()
     return len(ids)

@@ -196,6 +196,15 @@ class PgConnection:
     def close(self) -> None:
         self._conn.close()
 
+    def __enter__(self) -> PgConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:  # as sqlite3's: end the transaction, keep the connection
+        if exc[0] is None:
+            self.commit()
+        else:
+            self.rollback()
+
 
 def dialect(conn: Any) -> str:
     """`postgresql` for a PgConnection, `sqlite` for a sqlite3 one."""

@@ -159,7 +159,7 @@ def live_filter(label: str | None, sort: str) -> tuple[str, list[Any], str]:
     if sort == "updated":
         order = "c.updated_at DESC, c.id DESC"
     elif sort == "contacted":  # longest out of touch first; never contacted (NULL) before anyone
-        order = f"{LAST_CONTACTED}, c.sort_key, c.id"
+        order = f"{LAST_CONTACTED} NULLS FIRST, c.sort_key, c.id"
     else:
         order = "c.sort_key, c.id"
     return where, params, order

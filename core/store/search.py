@@ -10,7 +10,7 @@ notes log, so triggers would not do). The query language is `rolo.core.search`; 
   does (letters and digits, lower case, accents off), so both engines see the same words;
 - a term `"w1 w2"*` (a phrase, its last word a prefix) is the tsquery `w1 <-> w2:*`; `col : term` also
   requires the term in that column; `( a OR b )` is `(a | b)`;
-- ranking is `ts_rank` over the weights (name A; nickname, email, phone B; org, title, labels C; notes and
+- ranking is `ts_rank_cd` (cover density) over the weights (name A; nickname, email, phone B; org, title, labels C; notes and
   custom fields D), then the sort key, as FTS5's bm25 weights put the name first;
 - custom-field filters are the same `LIKE 'value%'`, as `ILIKE` (SQLite's LIKE ignores ASCII case), served
   by a `pg_trgm` index.
@@ -174,5 +174,5 @@ def _pg_search(conn: sqlite3.Connection, fts: list[str], where: list[str], param
         return []
     sql = (f"SELECT c.id FROM contact_fts f JOIN contact c ON c.id = f.rowid, to_tsquery('simple', ?) q "
            f"WHERE f.doc @@ q AND {' AND '.join([*per_column, *where])} "
-           f"ORDER BY ts_rank(f.doc, q) DESC, c.sort_key{limit_sql}")
+           f"ORDER BY ts_rank_cd(f.doc, q) DESC, c.sort_key{limit_sql}")
     return [row[0] for row in conn.execute(sql, [" & ".join(whole), *column_params, *params])]

@@ -118,6 +118,7 @@ def test_every_command_says_whether_it_only_reads():
 
 
 # -- rolo init -----------------------------------------------------------------------------------------------------
+@pytest.mark.sqlite_only("creates the file (a PostgreSQL book: tests/core/test_postgres.py)")
 def test_init_creates_the_book_and_says_where_then_says_it_exists(rolo, book_path):
     assert rolo("init").stdout == f"created book {book_path}\n"
     assert rolo.json("list") == []
@@ -134,6 +135,7 @@ def test_init_json_and_the_default_location(rolo_home):
     assert CliRunner().invoke(cli, ["list", "--json"]).stdout == "[]\n"
 
 
+@pytest.mark.sqlite_only("an older book file and its backup copy")
 def test_init_upgrades_an_older_book_after_a_backup(rolo, book_path):
     from rolo.core.store import connection
 
@@ -222,6 +224,7 @@ def test_a_bug_in_sql_is_still_a_traceback(tmp_path, monkeypatch):
 
 
 # -- rolo backup ---------------------------------------------------------------------------------------------------
+@pytest.mark.sqlite_only("rolo backup copies the file")
 def test_backup_beside_the_book_with_the_migration_backups_names(rolo, book_path):
     rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
     out = rolo("backup").stdout
@@ -231,6 +234,7 @@ def test_backup_beside_the_book_with_the_migration_backups_names(rolo, book_path
     assert [c["formatted_name"] for c in Rolo(target).json("list")] == ["Ada Lovelace"]
 
 
+@pytest.mark.sqlite_only("rolo backup copies the file")
 def test_backup_to_a_path_and_json(rolo, tmp_path):
     rolo("add", "--name", "Ada Lovelace")
     target = tmp_path / "copy.db"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import raw_db
+
 import re
 
 CONTACT_KEYS = {
@@ -109,9 +111,8 @@ def test_rm_asks_and_tombstones(rolo):
     assert rolo.json("search", "gone") == []
     assert "no contact matches" in rolo.fails("show", uid)
     # the tombstone stays in the file for sync to propagate the deletion
-    import sqlite3
-
-    row = sqlite3.connect(rolo.book_path).execute("SELECT deleted_at FROM contact WHERE uid = ?", (uid,)).fetchone()
+    
+    row = raw_db(rolo.book_path).execute("SELECT deleted_at FROM contact WHERE uid = ?", (uid,)).fetchone()
     assert row[0] is not None
 
 

@@ -4,13 +4,13 @@ brought in as the base of a three-way merge, so a re-import keeps what was edite
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import raw_db
 from rolo.core.book import Book
 from rolo.plugins.watch.watcher import DropFolderWatcher
 
@@ -202,7 +202,7 @@ def test_bases_are_compact_a_copy_only_once_the_contact_changed(rolo, book_path,
     rolo("import", str(source))
 
     def bases() -> dict:
-        with sqlite3.connect(book_path) as db:
+        with raw_db(book_path) as db:
             return {uid: fields for uid, fields in db.execute("SELECT card_uid, fields FROM importbase")}
 
     assert bases() == {"ada-0001": None, "grace-0002": None}  # the contacts are the cards: no copy
@@ -253,7 +253,7 @@ def test_a_changed_copy_dropped_under_another_name_merges(rolo, book_path, tmp_p
     assert (imported()[1]["updated"], imported()[1]["unchanged"]) == (1, 0)
     after = rolo.json("show", "ada-0001")
     assert _edits(after) == EDITS and after["organization"] == "Difference Engines"
-    with sqlite3.connect(book_path) as db:
+    with raw_db(book_path) as db:
         assert [r[0] for r in db.execute("SELECT source FROM importbase")] == [f"folder:{drop.resolve()}"]
 
 

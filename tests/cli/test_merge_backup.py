@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 from pathlib import Path
@@ -9,6 +11,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from rolo.core.cli import cli
+
+pytestmark = pytest.mark.sqlite_only("the copies of the book file made before a merge (a PostgreSQL book is pg_dump's)")
 
 
 def _backups(book_path: Path) -> list[Path]:

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from conftest import python_editor
+from conftest import python_editor, raw_db
 
 
 @pytest.fixture
@@ -126,7 +125,7 @@ def test_fix_phones_reads_a_number_in_its_contacts_country(rolo, region, tmp_pat
     rolo("import", str(card))
     assert rolo.json("show", "kenji")["phones"][0]["e164"] == "+819027185530"  # read in JP at once
     # a book an older rolo wrote kept such a number without its E.164 form: doctor reads it in JP
-    with sqlite3.connect(book_path) as db:
+    with raw_db(book_path) as db:
         db.execute("UPDATE phone SET e164 = NULL WHERE number = '090-2718-5530'")
     db.close()
     region("GB")

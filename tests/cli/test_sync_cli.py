@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import book_bytes
 from rolo.adapters.relm.emulator import RelmEmulator
 
 
@@ -140,9 +141,8 @@ def test_a_token_from_stdin_goes_to_an_owner_only_file_and_is_never_shown(rolo, 
     rolo("add", "--name", "Ada Lovelace", "--email", "ada@example.com")
     rolo("sync")
     assert len(relm.store.contacts()) == 1
-    book_bytes = Path(rolo.book_path).read_bytes() + Path(str(rolo.book_path) + "-wal").read_bytes() \
-        if Path(str(rolo.book_path) + "-wal").exists() else Path(rolo.book_path).read_bytes()
-    assert relm.api_key.encode() not in book_bytes
+    stored = book_bytes(rolo.book_path)
+    assert relm.api_key.encode() not in stored
 
     tokens.chmod(0o644)
     assert "readable by others" in rolo("sync", ok=False).stderr

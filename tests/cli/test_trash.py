@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
+from conftest import raw_db
 from rolo.adapters.relm.emulator import RelmEmulator
 
 
@@ -18,12 +18,12 @@ def people(rolo) -> dict[str, str]:
 
 
 def _deleted_at(rolo, uid: str, when: str) -> None:
-    with sqlite3.connect(rolo.book_path) as db:
+    with raw_db(rolo.book_path) as db:
         db.execute("UPDATE contact SET deleted_at = ? WHERE uid = ?", (when, uid))
 
 
 def _rows(rolo) -> int:
-    return sqlite3.connect(rolo.book_path).execute("SELECT count(*) FROM contact").fetchone()[0]
+    return raw_db(rolo.book_path).execute("SELECT count(*) FROM contact").fetchone()[0]
 
 
 def test_rm_takes_several_refs_and_asks_once(rolo, people):
@@ -61,7 +61,7 @@ def test_trash_lists_newest_first_with_json(rolo, people):
 @pytest.mark.parametrize("ref", ["uid", "prefix", "ada@EXAMPLE.com"])
 def test_restore_brings_a_contact_back_with_a_new_revision_and_searchable(rolo, people, ref):
     rolo("rm", "ada@example.com", "--yes")
-    before = sqlite3.connect(rolo.book_path).execute(
+    before = raw_db(rolo.book_path).execute(
         "SELECT revision, updated_at FROM contact WHERE uid = ?", (people["ada"],)).fetchone()
     ref = {"uid": people["ada"], "prefix": people["ada"][:6]}.get(ref, ref)
     result = rolo("restore", ref)
@@ -97,7 +97,7 @@ def test_trash_empty_cascades_to_children(rolo, people):
     rolo("note", "add", "ada@example.com", "met at the society")
     rolo("rm", "ada@example.com", "--yes")
     rolo("trash", "empty", "--yes")
-    db = sqlite3.connect(rolo.book_path)
+    db = raw_db(rolo.book_path)
     for table in ("email", "note"):
         assert db.execute(f"SELECT count(*) FROM {table} WHERE contact_id NOT IN (SELECT id FROM contact)"
                           ).fetchone()[0] == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import raw_db
+
 import sqlite3
 from pathlib import Path
 
@@ -48,7 +50,7 @@ def test_book_at_0001_is_upgraded_on_open_with_data_kept_and_a_backup(tmp_path):
 def test_links_are_unique_per_remote_both_ways(book):
     book.add(ContactRecord(uid="a", formatted_name="A"))
     book.add(ContactRecord(uid="b", formatted_name="B"))
-    db = sqlite3.connect(book.location)
+    db = raw_db(book.location)
     db.execute("INSERT INTO sync_link (remote, contact_id, remote_id) VALUES ('r', 1, 'x')")
     db.execute("INSERT INTO sync_link (remote, contact_id, remote_id) VALUES ('other', 1, 'x')")
     for contact_id, remote_id in ((2, "x"), (1, "y")):
