@@ -149,8 +149,7 @@ def _server_book_findings(location: str, region: str | None) -> list[Finding]:
     except RoloError as exc:
         return [Finding("book", PROBLEM, str(exc), exc.hint)]
     try:
-        version = conn.execute("SHOW server_version").fetchone()[0]
-        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        version, size = integrity.server_facts(conn)
         found = [Finding("book", OK, f"{shown} (PostgreSQL {version}, {size / 1e6:.1f} MB)")]
         found += _schema_and_index(conn, shown)  # type: ignore[arg-type]
         if region and not any(f.status == PROBLEM for f in found):

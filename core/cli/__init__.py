@@ -52,6 +52,7 @@ COMMANDS = {
     "init": "init:init",
     "doctor": "doctor:doctor",
     "backup": "backup:backup",
+    "book": "book:book",
 }
 
 

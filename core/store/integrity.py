@@ -58,6 +58,12 @@ def revision(conn: sqlite3.Connection) -> tuple[str | None, bool]:
     return (row[0] if row else None), True
 
 
+def server_facts(conn: sqlite3.Connection) -> tuple[str, int]:
+    """A PostgreSQL book's server version and the database's size in bytes."""
+    version = conn.execute("SHOW server_version").fetchone()[0]
+    return str(version), int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
 def index_report(conn: sqlite3.Connection) -> IndexReport:
     """Compare the search index with the contact table (current schema only)."""
     live, trashed = conn.execute(

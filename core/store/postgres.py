@@ -131,6 +131,7 @@ class PgConnection:
         for name in ("json", "jsonb"):
             self._conn.adapters.register_loader(name, TextLoader)
         self.row_factory: Any = None  # sqlite3's attribute: rows are tuples here either way
+        self._streams = 0
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
         import psycopg
@@ -149,6 +150,18 @@ class PgConnection:
         except psycopg.Error as exc:
             raise _error(exc) from None
         return PgCursor(self, cursor, head.startswith("INSERT"))
+
+    def stream(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
+        """A server-side cursor (inside a transaction): rows arrive as `fetchmany` asks for them."""
+        import psycopg
+
+        self._streams += 1
+        cursor = self._conn.cursor(name=f"rolo_stream_{self._streams}")
+        try:
+            cursor.execute(translate(sql), tuple(params or ()))  # type: ignore[arg-type]
+        except psycopg.Error as exc:
+            raise _error(exc) from None
+        return PgCursor(self, cursor, False)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
         import psycopg
