@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-scale soak clean
+.PHONY: demo test bench bench-scale soak clean postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,22 @@ $(ICALJS):
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP) $(ICALJS)
+# PostgreSQL for the team-book tests (tests/pgserver.py starts a throw-away cluster from these binaries):
+# Debian's server and its contrib (pg_trgm), installed when missing.
+PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+postgresql:
+	@if [ -z "$(PG_INITDB)" ]; then \
+		echo "installing Debian's postgresql for the tests"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q postgresql postgresql-contrib >/dev/null \
+		|| { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q >/dev/null && \
+		     $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q postgresql postgresql-contrib >/dev/null; }; \
+	fi
+
+# The whole suite on SQLite, then the storage, CLI, import and sync suites again with every test's book a
+# database of a real PostgreSQL server (only the tests that open a book; tests about the file say why).
+test: $(STAMP) $(ICALJS) postgresql
 	$(BIN)/python -m pytest -q -n 2
+	ROLO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests/core tests/cli tests/sync
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
