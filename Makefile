@@ -25,7 +25,7 @@ $(ICALJS):
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-# PostgreSQL for the team-book tests (tests/pgserver.py starts a throw-away cluster from these binaries):
+# PostgreSQL for the team-book tests (rolo.core.store.pgserver starts a throw-away cluster from these binaries):
 # Debian's server and its contrib (pg_trgm), installed when missing.
 PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 postgresql:

@@ -31,7 +31,7 @@ from typing import Any
 
 from registry import BENCHMARKS, BIN, REPO, Benchmark, Row, RunContext, SizeContext, format_value
 
-SECTION_MODULES = ["book_bench", "cli_bench", "import_bench", "watch_bench", "sync_bench", "relaybook_bench", "relatecrm_bench", "relate_bench", "carddav_bench"]
+SECTION_MODULES = ["book_bench", "cli_bench", "import_bench", "watch_bench", "sync_bench", "relaybook_bench", "relatecrm_bench", "relate_bench", "carddav_bench", "postgres_bench"]
 DEFAULT_SIZES = [10_000, 100_000]
 QUICK_SIZE = 2_000
 # --scale: the sections whose figures the scale issue (#14) names, at a million contacts

@@ -22,7 +22,7 @@ from rolo.core.fields import FieldDefinition
 from rolo.core.history import ChangeContext
 from rolo.core.book_crm import PersonalCRM
 from rolo.core.record import ContactRecord, LogEntry
-from rolo.core.store import connection, reader, search
+from rolo.core.store import connection, integrity, reader, search
 from rolo.core.store.sync_state import SyncState
 from rolo.core.store.writer import SaveResult, Writer
 from rolo.core.values import book_time, new_uid, normalize_birthday, sort_key, utc_now
@@ -528,6 +528,12 @@ class Book(PersonalCRM):
         """Create the book file if it does not exist, or upgrade an older one (after a backup beside it).
         Returns its path, whether it was created, and the schema it was upgraded from (None: none)."""
         return connection.create_book(self.location)
+
+    def refresh_statistics(self) -> None:
+        """After a large import: on PostgreSQL, ANALYZE, so the planner knows the book's new size before
+        autovacuum gets to it (a search right after a bulk load would scan); nothing on SQLite."""
+        if self.on_server:
+            integrity.refresh_statistics(self.location)
 
     @property
     def on_server(self) -> bool:

@@ -196,6 +196,10 @@ def _import_batch(tx: Any, batch: list[CardResult], report: ImportReport, source
     return done
 
 
+#: Contacts written by one import after which a PostgreSQL book's statistics are refreshed (ANALYZE).
+ANALYZE_AFTER = 1000
+
+
 class _RollBack(Exception):
     """Raised inside a preview's transaction so that nothing it did is kept."""
 
@@ -264,6 +268,8 @@ def import_files(book: Book, files: list[Path], *, batch_size: int = BATCH_SIZE,
         for result in batch:
             if on_card:
                 on_card(result)
+    if preview is None and report.created + report.updated >= ANALYZE_AFTER:
+        book.refresh_statistics()  # a PostgreSQL book's planner learns the new size at once
     order = {str(path): n for n, path in enumerate(files)}
     report.failures.sort(key=lambda f: (order.get(f["file"], -1), f["card"] or 0))
     report.failed_cards.sort(key=lambda c: (order.get(c.source, -1), c.index))

@@ -1,7 +1,7 @@
 """Shared fixtures: a real book file in tmp_path, a CLI runner bound to it, an isolated ROLO_HOME.
 
 With `ROLO_TEST_ENGINE=postgresql` the `book_path` of every test is a new database of a real PostgreSQL
-server instead (tests/pgserver.py), and tests marked `sqlite_only` are skipped with their reason.
+server instead (rolo.core.store.pgserver), and tests marked `sqlite_only` are skipped with their reason.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def book_bytes(location: object) -> bytes:
     if ENGINE == "postgresql":
         import subprocess
 
-        from pgserver import binaries
+        from rolo.core.store.pgserver import binaries
 
         dump = subprocess.run([str(binaries() / "pg_dump"), str(location)], check=True,  # type: ignore[operator]
                               capture_output=True).stdout
@@ -86,7 +86,7 @@ def book_bytes(location: object) -> bytes:
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[object]:
     """This test process's PostgreSQL cluster (ROLO_TEST_ENGINE=postgresql only)."""
-    from pgserver import PgCluster, binaries
+    from rolo.core.store.pgserver import PgCluster, binaries
 
     if binaries() is None and ENGINE != "postgresql":  # make test installs it; a bare checkout may lack it
         pytest.skip("PostgreSQL is not installed (Debian's postgresql: `make test` installs it)")
@@ -101,7 +101,7 @@ def pg_cluster() -> Iterator[object]:
 def book_path(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     """Where the test's book is: tmp_path/book.db, or on PostgreSQL a new database (its URL)."""
     if ENGINE == "postgresql":
-        from pgserver import PgBookLocation
+        from rolo.core.store.pgserver import PgBookLocation
 
         return PgBookLocation(request.getfixturevalue("pg_cluster").new_book(), tmp_path)  # type: ignore[return-value]
     return tmp_path / "book.db"

@@ -58,6 +58,15 @@ def revision(conn: sqlite3.Connection) -> tuple[str | None, bool]:
     return (row[0] if row else None), True
 
 
+def refresh_statistics(location: str) -> None:
+    """ANALYZE a PostgreSQL book (autocommit: it takes no lock that writers wait on)."""
+    conn = connection.write_connection(location)
+    try:
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
+
+
 def server_facts(conn: sqlite3.Connection) -> tuple[str, int]:
     """A PostgreSQL book's server version and the database's size in bytes."""
     version = conn.execute("SHOW server_version").fetchone()[0]

@@ -1,10 +1,12 @@
-"""A real PostgreSQL server for the tests: Debian's binaries, a cluster in a temporary folder, 127.0.0.1 only.
+"""A throw-away PostgreSQL server: the installed binaries, a cluster in a temporary folder, 127.0.0.1 only.
 
-`ROLO_TEST_ENGINE=postgresql pytest …` runs the storage, CLI, import and sync suites with every `book_path`
-a database of this server (`make test` does, after the SQLite run). Each pytest process (xdist worker)
-starts its own cluster on a free port; each test gets a new database copied from a template that holds the
-current schema (a copy is ~40 ms, migrating from scratch ~1 s). initdb refuses to run as root, so as root
-the cluster belongs to the `postgres` user the Debian package creates.
+For the tests (`ROLO_TEST_ENGINE=postgresql pytest …` runs the storage, CLI, import and sync suites with
+every test's book a database of such a server; `make test` does, after the SQLite run) and the benchmarks
+(`benchmarks/postgres_bench.py`), as `rolo.adapters.carddav.emulator.RadicaleServer` is Radicale for them.
+Each pytest process (xdist worker) starts its own cluster on a free port; each test gets a new database
+copied from a template that holds the current schema (a copy is ~40 ms, migrating from scratch ~1 s).
+initdb refuses to run as root, so as root the cluster belongs to the `postgres` user the Debian package
+creates. Never for a real book: fsync is off.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ class PgCluster:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class PgBookLocation(str):
+class PgBookLocation(str):  # the tests' stand-in for a book file's path
     """A PostgreSQL book's URL where the tests expect the book file's path: `str()` is the URL (what `--book`
     and `Book()` take); `exists()` asks whether the database holds a rolo schema; `parent`, `stem` and
     `with_name()` give the test's own folder, for files a test writes "beside the book" (exports). A test
