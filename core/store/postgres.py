@@ -5,7 +5,7 @@ The store's modules were written against `sqlite3`; `PgConnection` gives them th
 `rowcount`, `close`) over psycopg, so one module's SQL serves both engines wherever the SQL is standard,
 and the few statements that are not ask `dialect(conn)`. What the translation does, and only this:
 
-- `?` placeholders become psycopg's `%s` (and a literal `%` becomes `%%`), outside quoted text;
+- `?` placeholders outside quoted text become psycopg's `%s`, and every literal `%` becomes `%%`;
 - `last_insert_rowid()` is `lastval()`, and a cursor's `lastrowid` asks `lastval()` after an INSERT;
 - `BEGIN IMMEDIATE` (SQLite's "take the write lock now") is `BEGIN` plus a transaction-scoped advisory
   lock, so writers take turns exactly as on SQLite (readers never wait: PostgreSQL's snapshots); two
@@ -57,7 +57,9 @@ def translate(sql: str) -> str:
 
     def swap(match: re.Match[str]) -> str:
         token = match.group(0)
-        return "%s" if token == "?" else "%%" if token == "%" else token
+        if token == "?":
+            return "%s"
+        return token.replace("%", "%%")  # psycopg reads % everywhere, quoted text included
 
     return _TOKEN.sub(swap, sql)
 

@@ -123,3 +123,11 @@ def test_search_finds_the_same_on_both_engines(tmp_path, pg_cluster, query):
         results.append(sorted(c["formatted_name"] for c in rolo.json("search", query)))
     # the same contacts (the order of equally good hits is each engine's ranking: bm25, ts_rank_cd)
     assert results[0] == results[1] and results[0], query
+
+
+def test_statements_are_translated_outside_quoted_text_only():
+    from rolo.core.store.postgres import translate
+
+    assert translate("SELECT '?%', x FROM t WHERE a LIKE ? AND b = '%it''s?' AND c = ?") == (
+        "SELECT '?%%', x FROM t WHERE a LIKE %s AND b = '%%it''s?' AND c = %s")
+    assert translate("SELECT last_insert_rowid()") == "SELECT lastval()"
