@@ -15,6 +15,10 @@ def book() -> None:
 
     A book is a file (a path, or sqlite:///PATH) or a PostgreSQL database (postgresql://USER@HOST/DATABASE,
     its password in ~/.pgpass or $PGPASSWORD), for a book several people or machines write at once.
+
+    \b
+    Example:
+      rolo book copy ~/.local/share/rolo/book.db postgresql://ada@db.home/rolo
     """
 
 

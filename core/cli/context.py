@@ -52,6 +52,7 @@ WRITE_COMMANDS = frozenset({
     "field local",
     "field set", "field unset", "note add", "note edit", "note rm", "import", "merge", "remote add", "remote rm",
     "sync", "conflicts resolve", "daemon", "undo", "init", "log", "keep", "relate", "import-mail", "import-ics",
+    "book copy",
 })
 
 
