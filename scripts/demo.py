@@ -128,9 +128,47 @@ def sync_tour() -> None:
         run("sync")
         run("show", "ada@example.com")
         run("remote", "show", "crm")
+        webhook_tour(relm, info["url"])
     finally:
         server.terminate()
         server.wait(10)
+
+
+def webhook_tour(relm: object, url: str) -> None:
+    """Relm's signed webhooks: `rolo serve-webhooks` pulls a contact the moment it changes in the CRM."""
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a free port on 127.0.0.1 for the receiver
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    print("\n# Webhooks: Relm tells rolo when a contact changes; subscribe, give rolo the signing secret, serve")
+    hook = relm.post("/v1/webhooks", json={"url": f"http://127.0.0.1:{port}/hooks/crm",  # type: ignore[attr-defined]
+                                           "event_types": ["contact.created", "contact.updated"]}).json()
+    os.environ["RELM_WHSEC"] = hook["secret"]
+    print("$ export RELM_WHSEC=whsec_...   # the secret Relm returned")
+    run("remote", "add", "crm", "--adapter", "relm", "--url", url, "--token-env", "RELM_KEY",
+        "--webhook-secret-env", "RELM_WHSEC", "--replace")
+    print(f"$ rolo serve-webhooks --port {port} &")
+    server = subprocess.Popen([str(ROLO), "serve-webhooks", "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    try:
+        while "listening" not in (line := server.stderr.readline()):  # type: ignore[union-attr]
+            if not line:
+                sys.exit("demo step failed: rolo serve-webhooks did not start")
+            print(line, end="")
+        print("# someone adds Grace in the CRM; no `rolo sync` needed:")
+        relm.post("/v1/contacts", json={"first_name": "Grace", "last_name": "Hopper",  # type: ignore[attr-defined]
+                                        "email": "grace@example.com"})
+        deadline = time.monotonic() + 15
+        while "Grace" not in subprocess.run([str(ROLO), "search", "grace", "--json"], capture_output=True,
+                                            text=True).stdout and time.monotonic() < deadline:
+            time.sleep(0.2)
+        server.terminate()
+        print(server.communicate(timeout=10)[1], end="")
+        run("search", "grace")
+    finally:
+        if server.poll() is None:
+            server.kill()
 
 
 def relate_tour() -> None:
