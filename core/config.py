@@ -118,11 +118,12 @@ class ConfigProblem:
 
 # What rolo itself reads. A plugin may read a table of its own (`Config.section`): doctor notes unknown tables
 # without calling them a problem.
-TOP_KEYS = ("book", "default_region", "private_notes_log", "watch", "remotes")
+TOP_KEYS = ("book", "default_region", "private_notes_log", "watch", "webhooks", "remotes")
 WATCH_KEYS = ("folder",)
-REMOTE_KEYS = ("adapter", "url", "token_env", "conflict", "full_every", "timeout", "options")
+REMOTE_KEYS = ("adapter", "url", "token_env", "conflict", "full_every", "timeout", "options", "webhook_secret_env")
 _REMOTE_STRINGS = {"adapter": "an adapter name", "url": "the API's base URL", "token_env": "an environment "
-                   "variable's name", "conflict": "local, remote or newest"}
+                   "variable's name", "conflict": "local, remote or newest",
+                   "webhook_secret_env": "an environment variable's name"}
 
 
 def _kind(value: Any) -> str:
@@ -174,7 +175,7 @@ def config_problems(data: dict[str, Any]) -> list[ConfigProblem]:
     book = data.get("book")
     if "book" in data:
         if not isinstance(book, str):
-            problems.append(_wrong("book", "a string (a file path or a sqlite:/// URL)", book,
+            problems.append(_wrong("book", "a string (a file path, a sqlite:/// or a postgresql:// URL)", book,
                                    'book = "~/contacts/book.db" (relative paths start at the config\'s folder)'))
         elif not book.strip():
             problems.append(ConfigProblem("book", "book must not be empty",
@@ -192,6 +193,14 @@ def config_problems(data: dict[str, Any]) -> list[ConfigProblem]:
     if "private_notes_log" in data and not isinstance(data["private_notes_log"], bool):
         problems.append(_wrong("private_notes_log", "true or false", data["private_notes_log"],
                                "private_notes_log = true (exports then leave the whole notes log out)"))
+    webhooks = data.get("webhooks")
+    if "webhooks" in data:
+        port = webhooks.get("port") if isinstance(webhooks, dict) else None
+        if not isinstance(webhooks, dict):
+            problems.append(_wrong("webhooks", "a table ([webhooks])", webhooks,
+                                   "[webhooks] on a line of its own, then port = 8790"))
+        elif "port" in webhooks and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
+            problems.append(_wrong("webhooks.port", "a port number (1-65535)", port, "port = 8790 under [webhooks]"))
     watch = data.get("watch")
     if "watch" in data:
         if not isinstance(watch, dict):

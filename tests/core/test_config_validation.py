@@ -19,7 +19,7 @@ def _write(tmp_path, text):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("book = 5\n", "book must be a string (a file path or a sqlite:/// URL), not an integer (5)"),
+        ("book = 5\n", "book must be a string (a file path, a sqlite:/// or a postgresql:// URL), not an integer (5)"),
         ('book = ""\n', "book must not be empty"),
         ('default_region = "XX"\n', "default_region 'XX' is not a region phonenumbers knows"),
         ("default_region = 44\n", "default_region must be a string (a region code such as US or GB), not an integer"),
@@ -33,9 +33,13 @@ def _write(tmp_path, text):
          "remotes.work.timeout must be a number (seconds), not a string ('soon')"),
         ('[remotes.work]\nadapter = "relm"\nurl = "http://x"\noptions = 1\n',
          "remotes.work.options must be a table ([remotes.work.options]), not an integer (1)"),
+        ('[webhooks]\nport = "eighty"\n', "webhooks.port must be a port number (1-65535), not a string ('eighty')"),
+        ('[remotes.work]\nadapter = "relm"\nurl = "http://x"\nwebhook_secret_env = 1\n',
+         "remotes.work.webhook_secret_env must be a string (an environment variable's name), not an integer (1)"),
     ],
     ids=["book-int", "book-empty", "region-XX", "region-int", "watch-int", "watch-folder-int", "remotes-int",
-         "remotes-str", "remote-int", "remote-url-int", "remote-timeout-str", "remote-options-int"],
+         "remotes-str", "remote-int", "remote-url-int", "remote-timeout-str", "remote-options-int", "webhooks-port",
+         "remote-webhook-secret-int"],
 )
 def test_a_wrong_value_is_one_error_naming_file_key_and_type(tmp_path, text, expected):
     path = _write(tmp_path, text)
