@@ -70,7 +70,7 @@ from rolo.adapters.relaybook.mapping import (
 from rolo.core.errors import AdapterAuthError, AdapterUnavailable, RemoteRejected, UserError
 from rolo.core.hookspecs import hookimpl
 from rolo.core.sync.adapter import Adapter, Capabilities, Changes, Emulator, RemoteRecord
-from rolo.core.sync.webhooks import WebhookEvent, WebhookRejected, json_body, verify_signature
+from rolo.core.sync.webhooks import WebhookEvent, contact_event, json_body, verify_signature
 
 if TYPE_CHECKING:
     import httpx
@@ -176,14 +176,9 @@ class RelayBookAdapter(Adapter):
                        options: Mapping[str, str], now: float | None = None) -> list[WebhookEvent]:
         verify_signature(headers.get("relaybook-signature"), body, secret, now=now, name="relaybook-signature")
         event = json_body(body)
-        kind, _, action = str(event.get("type", "")).partition(".")
-        book = (options.get("book") or "").strip()
-        if kind != "contact" or action not in ("created", "updated", "deleted") or event.get("book_id") != book:
+        if event.get("book_id") != (options.get("book") or "").strip():  # another book of the team
             return []
-        data = event.get("data")
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-            raise WebhookRejected("a contact event without data.id", status=400)
-        return [WebhookEvent(data["id"], action, str(event.get("id", "")))]
+        return contact_event(event, event.get("data"))
 
     def get(self, remote_id: str) -> RemoteRecord | None:
         """One contact, or None when the book has none with this id."""

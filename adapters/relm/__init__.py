@@ -49,7 +49,7 @@ from rolo.adapters.relm.mapping import (
 from rolo.core.errors import RemoteRejected, UserError
 from rolo.core.hookspecs import hookimpl
 from rolo.core.sync.adapter import Adapter, Capabilities, Changes, Emulator, RemoteRecord
-from rolo.core.sync.webhooks import WebhookEvent, WebhookRejected, json_body, verify_signature
+from rolo.core.sync.webhooks import WebhookEvent, contact_event, json_body, verify_signature
 
 if TYPE_CHECKING:
     import httpx
@@ -194,13 +194,8 @@ class RelmAdapter(Adapter):
                        options: Mapping[str, str], now: float | None = None) -> list[WebhookEvent]:
         verify_signature(headers.get("relm-signature"), body, secret, now=now, name="relm-signature")
         event = json_body(body)
-        kind, _, action = str(event.get("type", "")).partition(".")
-        record = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
-        if kind != "contact" or action not in ("created", "updated", "deleted"):
-            return []
-        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-            raise WebhookRejected("a contact event without data.object.id", status=400)
-        return [WebhookEvent(record["id"], action, str(event.get("id", "")))]
+        data = event.get("data")
+        return contact_event(event, data.get("object") if isinstance(data, dict) else None)
 
     def get(self, remote_id: str) -> RemoteRecord | None:
         """One contact, or None when Relm has none with this id."""

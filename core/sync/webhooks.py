@@ -145,6 +145,21 @@ def json_body(body: bytes) -> dict[str, Any]:
     return event
 
 
+def contact_event(event: Mapping[str, Any], record: Any) -> list[WebhookEvent]:
+    """The contact a `contact.created|updated|deleted` event names (`record`: the contact, or what is left of
+    it, holding its `id`); [] for an event about anything else.
+
+    Raises:
+        WebhookRejected: (400) a contact event without its contact's id.
+    """
+    kind, _, action = str(event.get("type", "")).partition(".")
+    if kind != "contact" or action not in ("created", "updated", "deleted"):
+        return []
+    if not isinstance(record, Mapping) or not isinstance(record.get("id"), str):
+        raise WebhookRejected("a contact event without its contact's id", status=400)
+    return [WebhookEvent(record["id"], action, str(event.get("id", "")))]
+
+
 def webhook_secret(remote: Remote, environ: Mapping[str, str] | None = None) -> str | None:
     """The remote's webhook signing secret: its `webhook_secret_env` variable, else the keyring; else None."""
     environ = os.environ if environ is None else environ
