@@ -91,11 +91,12 @@ def search_ids(conn: sqlite3.Connection, query: str, region: str, limit: int | N
     field_names = [r[0] for r in conn.execute("SELECT name FROM fielddef")]
     parsed = parse_query(query, region, field_names)
     where, params = ["c.deleted_at IS NULL"], []
+    like = "ILIKE" if dialect(conn) == "postgresql" else "LIKE"  # SQLite's LIKE ignores ASCII case already
     for key, value in parsed.field_filters:
         escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append(
             "c.id IN (SELECT fv.contact_id FROM fieldvalue fv JOIN fielddef fd ON fd.id = fv.field_id "
-            "WHERE fd.name_key = ? AND fv.value LIKE ? ESCAPE '\\')"
+            f"WHERE fd.name_key = ? AND fv.value {like} ? ESCAPE '\\')"
         )
         params += [key, escaped + "%"]
     limit_sql = f" LIMIT {int(limit)}" if limit else ""
@@ -156,7 +157,6 @@ def _tsquery(expr: str) -> str:
 
 def _pg_search(conn: sqlite3.Connection, fts: list[str], where: list[str], params: list[object],
                limit_sql: str) -> list[int]:
-    where = [w.replace("fv.value LIKE ? ESCAPE", "fv.value ILIKE ? ESCAPE") for w in where]
     if not fts:
         sql = f"SELECT c.id FROM contact c WHERE {' AND '.join(where)} ORDER BY c.sort_key{limit_sql}"
         return [row[0] for row in conn.execute(sql, params)]
