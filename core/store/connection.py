@@ -484,6 +484,10 @@ def upgrade(path: Path, revision: str = "head") -> None:
 def write_connection(location: str) -> sqlite3.Connection:
     """A connection for writing, schema ensured; start each transaction with `begin_write()`."""
     if postgres.is_postgres(location):
+        conn = postgres.PgConnection(location)
+        if _pg_revision(conn) == SCHEMA_HEAD:  # the common case: one cheap query on the connection kept
+            return conn  # type: ignore[return-value]
+        conn.close()
         _ensure_pg_schema(location)
         return postgres.PgConnection(location)  # type: ignore[return-value]
     path = book_path(location)
