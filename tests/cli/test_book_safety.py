@@ -302,6 +302,6 @@ def test_a_bad_config_value_is_one_line_for_every_command(tmp_path, args):
     config.write_text("book = 5\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--config", str(config), *args])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.stderr.strip() == (f"Error: config file {config}: book must be a string (a file path or a "
-                                     "sqlite:/// URL), not an integer (5) (hint: rolo doctor lists every "
-                                     "problem of the config, with what to do)")
+    assert result.stderr.strip() == (f"Error: config file {config}: book must be a string (a file path, a "
+                                     "sqlite:/// or a postgresql:// URL), not an integer (5) (hint: rolo doctor "
+                                     "lists every problem of the config, with what to do)")
