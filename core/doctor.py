@@ -80,8 +80,7 @@ def diagnose(book_option: str | None, config_option: str | None, *, full: bool =
                                           "(see above)", "fix the config, or name the book with --book"))
     else:
         try:
-            diagnosis.book = (connection.postgres.shown(location) if connection.postgres.is_postgres(location)
-                              else connection.book_path(location).absolute())
+            diagnosis.book = connection.book_name(location)
         except RoloError:
             pass  # an unsupported URL: _book_findings says so
         region = config.default_region if config is not None else None

@@ -11,10 +11,8 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import shlex
-import socket
 from dataclasses import dataclass, field
 
 PERSON = "person"
@@ -29,6 +27,9 @@ def current_author() -> str:
     named = os.environ.get("ROLO_AUTHOR", "").strip()
     if named:
         return named
+    import getpass  # here: every command imports this module, few writes need the name
+    import socket
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no login name (a container's numeric uid)

@@ -88,7 +88,7 @@ def book_exists(location: str) -> bool:
     if postgres.is_postgres(location):
         conn = postgres.PgConnection(location)
         try:
-            return _pg_revision(conn) is not None
+            return pg_revision(conn) is not None
         finally:
             conn.close()
     return is_book_file(book_path(location))
@@ -117,6 +117,13 @@ def _url_mistake(location: str) -> tuple[Path, Path] | None:
     if relative.is_absolute() or relative.exists() or not absolute.is_file():
         return None
     return relative, absolute
+
+
+def book_name(location: str) -> Path | str:
+    """The book as messages name it: its file's absolute path, or a PostgreSQL URL without its password."""
+    if postgres.is_postgres(location):
+        return postgres.shown(location)
+    return book_path(location).absolute()
 
 
 def missing_book_error(location: str) -> BookError:
@@ -421,10 +428,10 @@ def create_book(location: str) -> tuple[Path | str, bool, str | None]:
     if postgres.is_postgres(location):
         conn = postgres.PgConnection(location)
         try:
-            before = _pg_revision(conn)
+            before = pg_revision(conn)
         finally:
             conn.close()
-        _ensure_pg_schema(location)
+        _pg_connection(location, may_create=True).close()
         return postgres.shown(location), before is None, before if before not in (None, SCHEMA_HEAD) else None
     path = book_path(location).absolute()
     existed = is_book_file(path)
@@ -484,12 +491,7 @@ def upgrade(path: Path, revision: str = "head") -> None:
 def write_connection(location: str) -> sqlite3.Connection:
     """A connection for writing, schema ensured; start each transaction with `begin_write()`."""
     if postgres.is_postgres(location):
-        conn = postgres.PgConnection(location)
-        if _pg_revision(conn) == SCHEMA_HEAD:  # the common case: one cheap query on the connection kept
-            return conn  # type: ignore[return-value]
-        conn.close()
-        _ensure_pg_schema(location)
-        return postgres.PgConnection(location)  # type: ignore[return-value]
+        return _pg_connection(location, may_create=True)  # type: ignore[return-value]
     path = book_path(location)
     if not is_book_file(path):
         _refuse_url_mistake(location)
@@ -507,7 +509,13 @@ def write_connection(location: str) -> sqlite3.Connection:
     return conn
 
 
-def _pg_revision(conn: postgres.PgConnection) -> str | None:
+def pg_has_tables(conn: postgres.PgConnection) -> bool:
+    """Whether the PostgreSQL database has any table in its schema (rolo's or another program's)."""
+    return bool(conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                             "current_schema()").fetchone()[0])
+
+
+def pg_revision(conn: postgres.PgConnection) -> str | None:
     """The schema revision of a PostgreSQL book; None when the database has no rolo schema yet."""
     found = conn.execute("SELECT to_regclass('alembic_version')").fetchone()
     if not found or found[0] is None:
@@ -516,26 +524,27 @@ def _pg_revision(conn: postgres.PgConnection) -> str | None:
     return row[0] if row else None
 
 
-def _ensure_pg_schema(location: str) -> None:
-    """Create or upgrade a PostgreSQL book. DDL is transactional there, so a failed migration leaves the
-    database as it was (no backup copy needed); a book newer than rolo is refused."""
+def _pg_connection(location: str, *, may_create: bool) -> postgres.PgConnection:
+    """A connection to a PostgreSQL book at this rolo's schema: created or upgraded first when it is not
+    (unless `may_create` is False and there is no book yet: missing_book_error). DDL is transactional
+    there, so a failed migration leaves the database as it was (no backup copy needed); a book newer than
+    rolo, or a database holding another program's tables, is refused."""
     conn = postgres.PgConnection(location)
-    try:
-        revision = _pg_revision(conn)
-        if revision == SCHEMA_HEAD:
-            return
-        if revision is None:
-            tables = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                                  "current_schema()").fetchone()[0]
-            if tables:
-                raise BookError(f"{postgres.shown(location)} is not a rolo book (it has tables but no rolo "
-                                "schema version)", hint="give rolo a database of its own")
-        elif revision not in KNOWN_REVISIONS:
-            raise BookError(f"book {postgres.shown(location)} has schema {revision}, newer than this rolo "
-                            "understands", hint="upgrade rolo to open it")
-    finally:
-        conn.close()
+    revision = pg_revision(conn)
+    if revision == SCHEMA_HEAD:  # the common case: one cheap query, on the connection handed out
+        return conn
+    tables = revision is None and pg_has_tables(conn)
+    conn.close()
+    if revision is None and not may_create:
+        raise missing_book_error(location)
+    if tables:
+        raise BookError(f"{postgres.shown(location)} is not a rolo book (it has tables but no rolo schema "
+                        "version)", hint="give rolo a database of its own")
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise BookError(f"book {postgres.shown(location)} has schema {revision}, newer than this rolo "
+                        "understands", hint="upgrade rolo to open it")
     _upgrade_pg(location)
+    return postgres.PgConnection(location)
 
 
 def _upgrade_pg(location: str, revision: str = "head") -> None:
@@ -594,16 +603,7 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def read_connection(location: str) -> sqlite3.Connection:
     """A plain sqlite3 connection for reading (autocommit; wrap multi-query reads in BEGIN/COMMIT)."""
     if postgres.is_postgres(location):
-        conn = postgres.PgConnection(location)
-        revision = _pg_revision(conn)
-        if revision == SCHEMA_HEAD:
-            return conn  # type: ignore[return-value]
-        conn.close()
-        if revision is None and not _READS_CREATE.get():
-            raise BookError(f"no book in {postgres.shown(location)} (the database has no rolo schema)",
-                            hint=_CREATE_HINT)
-        _ensure_pg_schema(location)
-        return postgres.PgConnection(location)  # type: ignore[return-value]
+        return _pg_connection(location, may_create=_READS_CREATE.get())  # type: ignore[return-value]
     path = book_path(location)
     if not is_book_file(path):
         if not _READS_CREATE.get():

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolo.core.errors import UserError
-from rolo.core.store import connection
-from rolo.core.store.postgres import dialect, shown
+from rolo.core.store import connection, integrity
+from rolo.core.store.postgres import dialect
 
 BATCH = 1000
 _SKIP = {"alembic_version", "contact_fts"}
@@ -52,10 +52,6 @@ def _tables() -> list[Any]:
     return [t for t in SQLModel.metadata.sorted_tables if t.name not in _SKIP]
 
 
-def _name(location: str) -> str:
-    return shown(location) if connection.postgres.is_postgres(location) else str(connection.book_path(location))
-
-
 def copy_book(source: str, destination: str, *, progress: Callable[[str, int], None] | None = None) -> CopyReport:
     """Copy the book at `source` into `destination` (see the module docstring).
 
@@ -63,13 +59,13 @@ def copy_book(source: str, destination: str, *, progress: Callable[[str, int], N
         BookError: a missing source, or a destination that cannot be opened or created.
         UserError: the destination already holds contacts, or is the source itself.
     """
-    if _name(source) == _name(destination):
+    if connection.book_name(source) == connection.book_name(destination):
         raise UserError("the destination is the source itself")
     if not connection.book_exists(source):
         raise connection.missing_book_error(source)
     src = connection.read_connection(source)
     dst = connection.write_connection(destination)  # created (migrated to this rolo's schema) if new
-    report = CopyReport(_name(source), _name(destination))
+    report = CopyReport(str(connection.book_name(source)), str(connection.book_name(destination)))
     try:
         held = dst.execute("SELECT count(*) FROM contact").fetchone()[0]
         if held:
@@ -83,7 +79,7 @@ def copy_book(source: str, destination: str, *, progress: Callable[[str, int], N
                     report.rows[table.name] = _copy_table(src, dst, table, progress)
                 if dialect(dst) == "postgresql":
                     _continue_sequences(dst)
-                _reindex(dst)
+                integrity.reindex_all(dst, BATCH)
             except BaseException:
                 dst.rollback()
                 raise
@@ -123,13 +119,3 @@ def _continue_sequences(dst: Any) -> None:
         if "id" in table.columns and table.columns["id"].primary_key:
             dst.execute(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)")
-
-
-def _reindex(dst: Any) -> None:
-    from rolo.core.store import reader, search
-
-    dst.execute("DELETE FROM contact_fts")
-    ids = [row[0] for row in dst.execute("SELECT id FROM contact WHERE deleted_at IS NULL ORDER BY id")]
-    for start in range(0, len(ids), BATCH):
-        search.reindex(dst, reader.load_contacts(dst, ids[start : start + BATCH]))
-

@@ -40,14 +40,9 @@ def check(conn: sqlite3.Connection, *, full: bool = False) -> list[str]:
 def revision(conn: sqlite3.Connection) -> tuple[str | None, bool]:
     """The book's schema revision (None: none) and whether it has any tables at all."""
     if dialect(conn) == "postgresql":
-        tables = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                              "current_schema()").fetchone()[0]
-        if not tables:
+        if not connection.pg_has_tables(conn):  # type: ignore[arg-type]
             return None, False
-        if conn.execute("SELECT to_regclass('alembic_version')").fetchone()[0] is None:
-            return None, True
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        return (row[0] if row else None), True
+        return connection.pg_revision(conn), True  # type: ignore[arg-type]
     tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
     if not tables:
         return None, False
@@ -107,14 +102,21 @@ def rebuild_index(location: str) -> int:
     try:
         connection.begin_write(conn)
         try:
-            conn.execute("DELETE FROM contact_fts")
-            ids = [row[0] for row in conn.execute("SELECT id FROM contact WHERE deleted_at IS NULL ORDER BY id")]
-            for start in range(0, len(ids), 1000):
-                search.reindex(conn, reader.load_contacts(conn, ids[start : start + 1000]))
+            count = reindex_all(conn)
         except BaseException:
             conn.rollback()
             raise
         conn.commit()
     finally:
         conn.close()
+    return count
+
+
+def reindex_all(conn: sqlite3.Connection, batch: int = 1000) -> int:
+    """Rebuild the search index from the live contacts, inside the caller's write transaction; returns the
+    contacts indexed (`rolo doctor --reindex`, and a book copied to another engine)."""
+    conn.execute("DELETE FROM contact_fts")
+    ids = [row[0] for row in conn.execute("SELECT id FROM contact WHERE deleted_at IS NULL ORDER BY id")]
+    for start in range(0, len(ids), batch):
+        search.reindex(conn, reader.load_contacts(conn, ids[start : start + batch]))
     return len(ids)

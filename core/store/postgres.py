@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 #: The advisory lock every write transaction takes first (one writer at a time, as SQLite's BEGIN IMMEDIATE).
@@ -62,6 +63,17 @@ def translate(sql: str) -> str:
         return token.replace("%", "%%")  # psycopg reads % everywhere, quoted text included
 
     return _TOKEN.sub(swap, sql)
+
+
+@contextmanager
+def _as_sqlite_errors() -> Iterator[None]:
+    """psycopg's errors, raised as the sqlite3 DB-API classes the store's callers catch."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise _error(exc) from None
 
 
 def _error(exc: Exception) -> sqlite3.DatabaseError:
@@ -136,8 +148,6 @@ class PgConnection:
         self._streams = 0
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
-        import psycopg
-
         statement = sql.strip()
         head = statement[:16].upper()
         if head.startswith("BEGIN IMMEDIATE"):
@@ -147,43 +157,29 @@ class PgConnection:
             self._run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             return PgCursor(self, self._conn.cursor(), False)
         cursor = self._conn.cursor()
-        try:
+        with _as_sqlite_errors():
             cursor.execute(translate(sql), tuple(params or ()))  # type: ignore[arg-type]
-        except psycopg.Error as exc:
-            raise _error(exc) from None
         return PgCursor(self, cursor, head.startswith("INSERT"))
 
     def stream(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
         """A server-side cursor (inside a transaction): rows arrive as `fetchmany` asks for them."""
-        import psycopg
-
         self._streams += 1
         cursor = self._conn.cursor(name=f"rolo_stream_{self._streams}")
-        try:
+        with _as_sqlite_errors():
             cursor.execute(translate(sql), tuple(params or ()))  # type: ignore[arg-type]
-        except psycopg.Error as exc:
-            raise _error(exc) from None
         return PgCursor(self, cursor, False)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
-        import psycopg
-
         cursor = self._conn.cursor()
         rows = [tuple(r) for r in rows]
         if rows:
-            try:
+            with _as_sqlite_errors():
                 cursor.executemany(translate(sql), rows)
-            except psycopg.Error as exc:
-                raise _error(exc) from None
         return PgCursor(self, cursor, False)
 
     def _run(self, sql: str) -> None:
-        import psycopg
-
-        try:
+        with _as_sqlite_errors():
             self._conn.execute(sql)
-        except psycopg.Error as exc:
-            raise _error(exc) from None
 
     def lastval(self) -> int | None:
         import psycopg

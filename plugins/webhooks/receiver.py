@@ -120,10 +120,9 @@ class Receiver:
                 batch, self._pending = self._pending, {}
             failed = self._pull(batch)
             if failed:
-                with self._wake:
+                with self._wake:  # back in the queue, behind any newer event of the same record
                     for name, events in failed.items():
-                        self._pending.setdefault(name, {}).update(
-                            {k: v for k, v in events.items() if k not in self._pending.get(name, {})})
+                        self._pending[name] = {**events, **self._pending.get(name, {})}
                 pause = min(RETRY_MAX, pause * 2 or RETRY_FIRST)
                 self.log(f"webhooks: trying again in {pause:.0f} s")
                 stop.wait(pause)
