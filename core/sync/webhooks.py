@@ -177,9 +177,8 @@ def webhook_secret(remote: Remote, environ: Mapping[str, str] | None = None) -> 
 
 def secret_source(remote: Remote) -> str | None:
     """Where the secret comes from, for `rolo remote show` (never the secret): None when not configured."""
+    if remote.webhook_secret_env and os.environ.get(remote.webhook_secret_env):  # the variable wins, as in use
+        return f"env {remote.webhook_secret_env}"
     if webhook_secret(remote, {}) is not None:
         return "keyring"
-    if remote.webhook_secret_env:
-        set_ = bool(os.environ.get(remote.webhook_secret_env))
-        return f"env {remote.webhook_secret_env}" + ("" if set_ else " (not set)")
-    return None
+    return f"env {remote.webhook_secret_env} (not set)" if remote.webhook_secret_env else None
