@@ -136,7 +136,7 @@ class PgConnection:
         except psycopg.Error as exc:
             from rolo.core.errors import BookError
 
-            raise BookError(f"cannot open book {shown(location)}: {str(exc).strip().splitlines()[-1]}",
+            raise BookError(f"cannot open book {shown(location)}: {str(exc).strip().splitlines()[-1].strip()}",
                             hint="check the server, the database name and the user (a password goes in "
                                  "~/.pgpass or $PGPASSWORD)") from None
         # JSON columns come back as their text, as SQLite gives them (the store decodes them itself)
