@@ -618,6 +618,26 @@ def test_batch_is_all_or_nothing_on_invalid_contacts(relm, client):
     assert relm.store.contacts() == []
 
 
+def test_a_refused_batch_leaves_the_email_index_as_it_was(relm, client):
+    """An upsert that moved Ada to a new address, then a bad contact: her old address is still hers."""
+    ada = relm.store.create_contact(email="ada@example.com", first_name="Ada")
+    answer = client.post(
+        "/v1/contacts/batch",
+        json={
+            "contacts": [{"email": "ada@example.com", "first_name": "Augusta"}, {"email": "nope"}],
+            "dedup_on": ["email"],
+        },
+    )
+    assert error_of(answer) == (400, "validation_error")
+    assert relm.store.get("contact", ada["id"])["first_name"] == "Ada"
+    again = client.post("/v1/contacts", json={"email": "ADA@example.com"})
+    assert error_of(again) == (409, "duplicate_record")
+    moved = client.patch(f"/v1/contacts/{ada['id']}", json={"email": "augusta@example.com"})
+    assert moved.status_code == 200
+    taken = client.post("/v1/contacts", json={"email": "ada@example.com", "first_name": "New"})
+    assert taken.status_code == 201 and len(relm.store.contacts()) == 2
+
+
 def test_batch_takes_500_and_no_more(relm, client):
     five_hundred = [{"email": f"p{i}@example.com"} for i in range(500)]
     assert len(client.post("/v1/contacts/batch", json={"contacts": five_hundred}).json()["created"]) == 500
