@@ -41,16 +41,16 @@ RESULTS = REPO / ".bench" / "results.json"
 
 
 def _size(text: str) -> int:
-    text = text.strip().lower().replace("_", "")
-    factor = 1_000 if text.endswith("k") else 1
-    return int(float(text.rstrip("k")) * factor)
+    text = text.strip().lower().replace("_", "").replace(",", "")
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text.rstrip("km")) * factor)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default_sizes = ",".join(map(str, DEFAULT_SIZES))
     parser.add_argument("--sizes", type=lambda s: [_size(x) for x in s.split(",") if x.strip()],
-                        help=f"book sizes, comma-separated (default: {default_sizes}; 10k works too)")
+                        help=f"book sizes, comma-separated (default: {default_sizes}; 10k and 1m work too)")
     parser.add_argument("--quick", action="store_true",
                         help=f"only {QUICK_SIZE:,} contacts and fewer repeats (a smoke test)")
     parser.add_argument("--scale", action="store_true",
