@@ -1,7 +1,8 @@
 """Shared fixtures: a real book file in tmp_path, a CLI runner bound to it, an isolated ROLO_HOME.
 
 With `ROLO_TEST_ENGINE=postgresql` the `book_path` of every test is a new database of a real PostgreSQL
-server instead (rolo.core.store.pgserver), and tests marked `sqlite_only` are skipped with their reason.
+server instead (rolo.core.store.pgserver: the server `make test` started, named by `ROLO_TEST_PG`, else one
+this process starts), and tests marked `sqlite_only` are skipped with their reason.
 """
 
 from __future__ import annotations
@@ -85,9 +86,13 @@ def book_bytes(location: object) -> bytes:
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[object]:
-    """This test process's PostgreSQL cluster (ROLO_TEST_ENGINE=postgresql only)."""
-    from rolo.core.store.pgserver import PgCluster, binaries
+    """The PostgreSQL cluster of this test process: the one `make test` started, else its own."""
+    from rolo.core.store.pgserver import SERVER_ENV, PgCluster, binaries
 
+    if os.environ.get(SERVER_ENV):  # `make test` started one server for the run
+        cluster = PgCluster.attach(os.environ[SERVER_ENV])
+        yield cluster
+        return
     if binaries() is None and ENGINE != "postgresql":  # make test installs it; a bare checkout may lack it
         pytest.skip("PostgreSQL is not installed (Debian's postgresql: `make test` installs it)")
     cluster = PgCluster().start()

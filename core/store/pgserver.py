@@ -7,6 +7,10 @@ Each pytest process (xdist worker) starts its own cluster on a free port; each t
 copied from a template that holds the current schema (a copy is ~40 ms, migrating from scratch ~1 s).
 initdb refuses to run as root, so as root the cluster belongs to the `postgres` user the Debian package
 creates. Never for a real book: fsync is off.
+
+`python -m rolo.core.store.pgserver COMMAND…` (what `make test` runs) starts one cluster, runs the command
+with `ROLO_TEST_PG` set to the server's URL, and stops the cluster whatever the command's outcome: the test
+processes then share that server (`PgCluster.attach`), each with a template of its own.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 USER = "rolo"
 TEMPLATE = "rolo_template"
+SERVER_ENV = "ROLO_TEST_PG"  # the URL of a server started for a command (see the module docstring)
 
 
 def binaries() -> Path | None:
@@ -47,29 +54,46 @@ class PgCluster:
         if found is None:
             raise RuntimeError("PostgreSQL is not installed (Debian's postgresql package: make test installs it)")
         self.bin = found
-        self.folder = Path(tempfile.mkdtemp(prefix="rolo-pg-"))
+        self.folder: Path | None = Path(tempfile.mkdtemp(prefix="rolo-pg-"))
         self.port = _free_port()
         self._names = itertools.count(1)
+        self.template = TEMPLATE
         self._as: list[str] = []
         if os.geteuid() == 0:  # initdb and postgres refuse root
             self._as = ["runuser", "-u", "postgres", "--"]
             shutil.chown(self.folder, "postgres")
 
+    @classmethod
+    def attach(cls, url: str) -> PgCluster:
+        """A cluster started by someone else (`ROLO_TEST_PG`): this process's own template in it; `stop()`
+        leaves the server running."""
+        cluster = cls.__new__(cls)
+        cluster.bin, cluster.folder, cluster._as = Path(), None, []
+        cluster.port = urlsplit(url).port or 5432
+        cluster._names = itertools.count(1)
+        cluster.template = f"{TEMPLATE}_{os.getpid()}"
+        cluster._make_template()
+        return cluster
+
     def _run(self, *args: str) -> None:
         subprocess.run([*self._as, *args], check=True, capture_output=True, cwd=self.folder)
 
     def start(self) -> PgCluster:
+        assert self.folder is not None
         data = self.folder / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", USER, "--no-sync", "-E", "UTF8",
                   "--locale=C.UTF-8")
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.folder / "log"), "-o", options, "-w", "start")
-        self._sql("postgres", f"CREATE DATABASE {TEMPLATE}")
+        self._make_template()
+        return self
+
+    def _make_template(self) -> None:
         from rolo.core.store.connection import create_book
 
-        create_book(self.url(TEMPLATE))  # the schema, migrated once
-        return self
+        self._sql("postgres", f"CREATE DATABASE {self.template}")
+        create_book(self.url(self.template))  # the schema, migrated once
 
     def url(self, database: str) -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
@@ -83,14 +107,27 @@ class PgCluster:
     def new_book(self, *, empty: bool = False) -> str:
         """A new database: a copy of the migrated template (`empty`: none of rolo's tables yet)."""
         name = f"book_{os.getpid()}_{next(self._names)}"
-        self._sql("postgres", f"CREATE DATABASE {name}" + ("" if empty else f" TEMPLATE {TEMPLATE}"))
+        self._sql("postgres", f"CREATE DATABASE {name}" + ("" if empty else f" TEMPLATE {self.template}"))
         return self.url(name)
 
     def stop(self) -> None:
+        if self.folder is None:  # attached: the server is its starter's to stop
+            return
         try:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def run_with_server(command: list[str]) -> int:
+    """Start a cluster, run `command` with ROLO_TEST_PG set to its URL, stop the cluster; the command's status."""
+    cluster = PgCluster()
+    try:
+        cluster.start()
+        print(f"PostgreSQL for the tests on 127.0.0.1:{cluster.port} (data in {cluster.folder})", flush=True)
+        return subprocess.call(command, env={**os.environ, SERVER_ENV: cluster.url("postgres")})
+    finally:
+        cluster.stop()
 
 
 class PgBookLocation(str):  # the tests' stand-in for a book file's path
@@ -125,3 +162,9 @@ class PgBookLocation(str):  # the tests' stand-in for a book file's path
         from rolo.core.store.connection import book_exists
 
         return book_exists(str(self))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit("usage: python -m rolo.core.store.pgserver COMMAND [ARG…]  (runs COMMAND beside a throw-away server)")
+    sys.exit(run_with_server(sys.argv[1:]))

@@ -6,6 +6,7 @@ the whole storage, CLI, import and sync suites also run on it (`ROLO_TEST_ENGINE
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -131,3 +132,26 @@ def test_statements_are_translated_outside_quoted_text_only():
     assert translate("SELECT '?%', x FROM t WHERE a LIKE ? AND b = '%it''s?' AND c = ?") == (
         "SELECT '?%%', x FROM t WHERE a LIKE %s AND b = '%%it''s?' AND c = %s")
     assert translate("SELECT last_insert_rowid()") == "SELECT lastval()"
+
+
+def test_make_tests_server_runs_a_command_beside_it_and_stops_whatever_it_returns(tmp_path):
+    """`python -m rolo.core.store.pgserver COMMAND` (make test): the command reaches the server at ROLO_TEST_PG,
+    its exit status is passed on, and the server and its folder are gone afterwards."""
+    from rolo.core.store.pgserver import binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed (Debian's postgresql: `make test` installs it)")
+    probe = ("import os, pathlib, psycopg; url = os.environ['ROLO_TEST_PG']; "
+             "psycopg.connect(url).close(); pathlib.Path(os.environ['OUT']).write_text(url); raise SystemExit(4)")
+    out = tmp_path / "url"
+    done = subprocess.run([sys.executable, "-m", "rolo.core.store.pgserver", sys.executable, "-c", probe],
+                          env={**os.environ, "OUT": str(out)}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4, done.stderr
+    url = out.read_text()
+    assert url.startswith("postgresql://rolo@127.0.0.1:")
+    folder = done.stdout.split("(data in ", 1)[1].split(")", 1)[0]
+    assert not Path(folder).exists()
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=2).close()
