@@ -136,9 +136,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import copy
 import hashlib
 import hmac
+import itertools
 import json
 import math
 import operator
@@ -439,6 +441,8 @@ class RelmStore:
             self._pending: list[tuple[str, dict[str, Any]]] | None = None
             # (table, key, value it held or _ABSENT) for each change of the write under way
             self._journal: list[tuple[dict[str, Any], str, Any]] | None = None
+            self._generation = 0  # moves on with every change: `ordered` re-sorts only then
+            self._sorted: dict[tuple[str, int], tuple[int, list[tuple[Key, dict[str, Any]]]]] = {}
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -457,10 +461,18 @@ class RelmStore:
         return self.records("contact")
 
     def ordered(self, object_type: str, rank: int = 0) -> list[tuple[Key, dict[str, Any]]]:
-        """The stored records of a type with their sort keys, oldest first (not copies: read only)."""
+        """The stored records of a type with their sort keys, oldest first (not copies: read only).
+
+        Sorted once per state of the store: a client paging through a million contacts would otherwise
+        have the whole table sorted for every page of 200."""
         with self._lock:
+            cached = self._sorted.get((object_type, rank))
+            if cached is not None and cached[0] == self._generation:
+                return cached[1]
             table = self._records[object_type]
-            return sorted(((rank, self._order[ident]), record) for ident, record in table.items())
+            items = sorted(((rank, self._order[ident]), record) for ident, record in table.items())
+            self._sorted[(object_type, rank)] = (self._generation, items)
+            return items
 
     def filter_types(self, object_type: str) -> dict[str, str]:
         """The fields a list of `object_type` can be filtered on, with the filter kind of each."""
@@ -735,6 +747,7 @@ class RelmStore:
                         table.pop(key, None)
                     else:
                         table[key] = previous
+                self._generation += 1
                 self._pending = self._journal = None
                 raise
             events, self._pending, self._journal = self._pending, None, None
@@ -745,11 +758,13 @@ class RelmStore:
         if self._journal is not None:
             self._journal.append((table, key, table.get(key, _ABSENT)))
         table[key] = value
+        self._generation += 1
 
     def _remove(self, table: dict[str, Any], key: str) -> None:
         if self._journal is not None:
             self._journal.append((table, key, table[key]))
         del table[key]
+        self._generation += 1
 
     def _tick(self) -> str:
         now = datetime.now(UTC)
@@ -1248,13 +1263,15 @@ class RelmEmulator(Emulator):
                 after = _decode_cursor(raw_cursor)
             except ValueError:
                 raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out") from None
-        matching = [
-            (key, record)
-            for key, record in items
-            if (after is None or key > after) and all(f.matches(record) for f in filters)
-        ]
-        page = matching[:limit]
-        has_more = len(matching) > limit
+        # items are in key order: start after the cursor, stop at one past the page
+        start = 0 if after is None else bisect.bisect_right(items, after, key=lambda item: item[0])
+        matching = itertools.islice(
+            (items[i] for i in range(start, len(items)) if all(f.matches(items[i][1]) for f in filters)),
+            limit + 1,
+        )
+        page = list(matching)
+        has_more = len(page) > limit
+        page = page[:limit]
         return {
             "object": "list",
             "data": [copy.deepcopy(record) for _, record in page],
