@@ -159,7 +159,8 @@ def _noop_and_edits(work: _Workspace, size: int, what: str) -> list[Row]:
     return [
         Row(f"no-op sync of {size:,} {what}", noop, "s"),
         Row("  of which listing the remote (HTTP, 200 a page)", noop_http, "s"),
-        Row("  engine time besides the listing", noop - noop_http, "s", at_most(1.0)),
+        # the target (issues #5, #6) is for 10,000 contacts; a million has no target, only its figure
+        Row("  engine time besides the listing", noop - noop_http, "s", at_most(1.0) if size <= SIZE else None),
         Row(f"sync after {EDITS} local edits", edited, "s"),
         Row("  of which remote calls (listing + 100 PATCH)", edited_http, "s"),
     ]
