@@ -58,7 +58,7 @@ def postgresql(ctx: SizeContext) -> list[Row]:
             Row("PostgreSQL search p95", percentile(every, 95), "ms"),
             *[Row(f"PostgreSQL search p50 · {kind}", median(timings[kind]), "ms") for kind in QUERY_KINDS],
             Row(f"PostgreSQL rolo search --json p50 ({len(commands)} queries)", median(commands), "s"),
-            Row("PostgreSQL rolo list --json (Python builds the objects)", listed, "s"),
+            Row("PostgreSQL rolo list --json (the server builds the objects)", listed, "s"),
         ]
     finally:
         cluster.stop()
