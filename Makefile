@@ -36,14 +36,15 @@ postgresql:
 		     $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q postgresql postgresql-contrib >/dev/null; }; \
 	fi
 
-# The whole suite on SQLite, then the storage, CLI, import and sync suites again with every test's book a
-# database of a real PostgreSQL server (only the tests that open a book; tests about the file say why).
+# The whole suite on SQLite, then the storage, CLI, import, sync and plugin (drop folder, webhooks) suites again
+# with every test's book a database of a real PostgreSQL server (only the tests that open a book; tests about
+# the file say why).
 # rolo.core.store.pgserver starts that server for both runs (initdb and pg_ctl in a temporary folder,
 # 127.0.0.1 only) and stops it afterwards, whether the tests pass or not.
 test: $(STAMP) $(ICALJS) postgresql
 	$(BIN)/python -m rolo.core.store.pgserver sh -c '\
 		$(BIN)/python -m pytest -q -n 2 && \
-		ROLO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests/core tests/cli tests/sync'
+		ROLO_TEST_ENGINE=postgresql $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests/core tests/cli tests/sync tests/plugins'
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -1,6 +1,6 @@
 """A throw-away PostgreSQL server: the installed binaries, a cluster in a temporary folder, 127.0.0.1 only.
 
-For the tests (`ROLO_TEST_ENGINE=postgresql pytest …` runs the storage, CLI, import and sync suites with
+For the tests (`ROLO_TEST_ENGINE=postgresql pytest …` runs the storage, CLI, import, sync and plugin suites with
 every test's book a database of such a server; `make test` does, after the SQLite run) and the benchmarks
 (`benchmarks/postgres_bench.py`), as `rolo.adapters.carddav.emulator.RadicaleServer` is Radicale for them.
 Each pytest process (xdist worker) starts its own cluster on a free port; each test gets a new database

@@ -1,6 +1,6 @@
 """A book on PostgreSQL beside the SQLite one: moving a book between engines with nothing lost, several
 writers at once, and what a PostgreSQL book says about itself. Against a real server (rolo.core.store.pgserver);
-the whole storage, CLI, import and sync suites also run on it (`ROLO_TEST_ENGINE=postgresql`, make test).
+the whole storage, CLI, import, sync and plugin suites also run on it (`ROLO_TEST_ENGINE=postgresql`, make test).
 """
 
 from __future__ import annotations

@@ -82,17 +82,16 @@ def contacts(book_path: Path) -> list[str]:
 
 
 def count(book_path: Path) -> int:
+    """Live contacts in the book (0 while the watcher has not created it yet); on either engine."""
     import sqlite3
 
     if not book_path.exists():
         return 0
-    conn = sqlite3.connect(book_path)
     try:
-        return conn.execute("SELECT count(*) FROM contact WHERE deleted_at IS NULL").fetchone()[0]
-    except sqlite3.OperationalError:
+        with Book(str(book_path), region="US") as book, book.snapshot() as db:
+            return db.execute("SELECT count(*) FROM contact WHERE deleted_at IS NULL").fetchone()[0]
+    except sqlite3.OperationalError:  # the file is there, its tables not yet
         return 0
-    finally:
-        conn.close()
 
 
 def slow_write(path: Path, text: str, chunks: int, pause: float) -> float:
