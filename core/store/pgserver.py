@@ -121,11 +121,18 @@ class PgCluster:
 
 def run_with_server(command: list[str]) -> int:
     """Start a cluster, run `command` with ROLO_TEST_PG set to its URL, stop the cluster; the command's status."""
-    cluster = PgCluster()
+    try:
+        cluster = PgCluster()
+    except RuntimeError as exc:
+        print(f"pgserver: {exc}", file=sys.stderr)
+        return 1
     try:
         cluster.start()
         print(f"PostgreSQL for the tests on 127.0.0.1:{cluster.port} (data in {cluster.folder})", flush=True)
         return subprocess.call(command, env={**os.environ, SERVER_ENV: cluster.url("postgres")})
+    except OSError as exc:  # the command cannot be run: said in a line, with a shell's status
+        print(f"pgserver: cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
+        return 127
     finally:
         cluster.stop()
 
