@@ -19,6 +19,7 @@ import glob
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -172,6 +173,9 @@ class PgBookLocation(str):  # the tests' stand-in for a book file's path
 
 
 if __name__ == "__main__":
+    # stopped by SIGTERM (CI cancelling a job): exit through run_with_server's cleanup, killing the command
+    # and stopping the server, rather than leaving both running
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if len(sys.argv) < 2:
         sys.exit("usage: python -m rolo.core.store.pgserver COMMAND [ARG…]  (runs COMMAND beside a throw-away server)")
     sys.exit(run_with_server(sys.argv[1:]))

@@ -155,3 +155,22 @@ def test_make_tests_server_runs_a_command_beside_it_and_stops_whatever_it_return
 
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=2).close()
+
+
+def test_make_tests_server_stopped_by_sigterm_stops_the_command_and_the_server():
+    """CI cancelling `make test`: the command is killed and the server stopped, nothing left running."""
+    from rolo.core.store.pgserver import binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed (Debian's postgresql: `make test` installs it)")
+    runner = subprocess.Popen([sys.executable, "-m", "rolo.core.store.pgserver", "sleep", "120"],
+                              stdout=subprocess.PIPE, text=True)
+    line = runner.stdout.readline()  # type: ignore[union-attr]
+    port, folder = line.split("127.0.0.1:", 1)[1].split(" ", 1)[0], line.split("(data in ", 1)[1].split(")", 1)[0]
+    runner.terminate()
+    assert runner.wait(timeout=60) == 143
+    assert not Path(folder).exists()
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(f"postgresql://rolo@127.0.0.1:{port}/postgres", connect_timeout=2).close()
