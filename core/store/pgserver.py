@@ -102,7 +102,7 @@ class PgCluster:
     def _sql(self, database: str, statement: str) -> None:
         import psycopg
 
-        with psycopg.connect(self.url(database).replace("postgresql://", "postgresql://", 1), autocommit=True) as conn:
+        with psycopg.connect(self.url(database), autocommit=True) as conn:
             conn.execute(statement)
 
     def new_book(self, *, empty: bool = False) -> str:
